@@ -1,0 +1,1 @@
+"""The chapter's applications, one subpackage each; siblings never import each other."""

@@ -1,0 +1,1 @@
+"""The ``rnnlab`` command line: parse, build a config, call ``run(config)``."""

@@ -1,0 +1,19 @@
+"""One time step: the chapter's cells, their named states and the generic gate.
+
+``core`` imports torch only; nothing else of rnnlab.
+"""
+
+from rnnlab.core.cells import Cell, ElmanCell, GatedCell, GateWeights, GRUCell, LSTMCell, gate
+from rnnlab.core.state import LSTMState, map_state
+
+__all__ = [
+    "Cell",
+    "GatedCell",
+    "GateWeights",
+    "ElmanCell",
+    "LSTMCell",
+    "GRUCell",
+    "gate",
+    "LSTMState",
+    "map_state",
+]

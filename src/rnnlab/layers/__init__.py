@@ -1,0 +1,17 @@
+"""Time, directions and depth: layers that run a cell over a whole sequence.
+
+Every layer has one contract, batch-first::
+
+    y, final_state = layer(x, state=None, lengths=None)   # x: (B, T, F) -> y: (B, T, H)
+
+``lengths`` (any order, no sorting) freezes each sequence's state past its
+length and zeroes its padded outputs; a PackedSequence is accepted too.
+"""
+
+from rnnlab.layers.base import Layer
+from rnnlab.layers.bidirectional import Bidirectional
+from rnnlab.layers.lengths import length_mask, reverse_padded
+from rnnlab.layers.recurrent import Recurrent
+from rnnlab.layers.stacked import Stacked
+
+__all__ = ["Layer", "Recurrent", "Bidirectional", "Stacked", "length_mask", "reverse_padded"]

@@ -1,0 +1,74 @@
+"""``Bidirectional(forward, backward)``: one layer reads left to right, one right to left."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from rnnlab.layers.base import Layer
+
+
+def _merge_concat(a: Tensor, b: Tensor) -> Tensor:
+    return torch.cat([a, b], dim=2)  # (B, T, H_f + H_b)
+
+
+_MERGES = {
+    "concat": _merge_concat,
+    "sum": torch.add,
+    "mean": lambda a, b: (a + b) / 2,
+    "mul": torch.mul,
+}
+
+
+class Bidirectional(Layer):
+    """The bidirectional RNN: ``y_t = merge(h_t^forward, h_t^backward)``.
+
+    ``forward`` reads ``x_1..x_T``; ``backward`` (built with ``reverse=True``)
+    reads ``x_T..x_1`` of each valid prefix, so both directions see the whole
+    sequence at every step.
+
+    Args:
+        forward: a layer with ``reverse=False``.
+        backward: a layer with ``reverse=True`` and the same input size.
+        merge: ``"concat"`` (output ``H_f + H_b``, torch's and Keras' default),
+            ``"sum"``, ``"mean"`` or ``"mul"`` (output ``H``; both sizes equal).
+
+    State: ``(forward_state, backward_state)``.
+    """
+
+    def __init__(self, forward: Layer, backward: Layer, merge: str = "concat") -> None:
+        super().__init__()
+        if merge not in _MERGES:
+            raise ValueError(f"Bidirectional: merge must be one of {sorted(_MERGES)}; received {merge!r}")
+        if getattr(forward, "reverse", False) or not getattr(backward, "reverse", False):
+            raise ValueError("Bidirectional: forward must read forwards and backward backwards; "
+                             "build them as Recurrent(cell) and Recurrent(cell, reverse=True)")
+        if forward.input_size != backward.input_size:
+            raise ValueError(f"Bidirectional: both directions must take the same input size; "
+                             f"received {forward.input_size} and {backward.input_size}")
+        if merge != "concat" and forward.output_size != backward.output_size:
+            raise ValueError(f"Bidirectional: merge={merge!r} needs equal output sizes; "
+                             f"received {forward.output_size} and {backward.output_size}")
+        self.forward_layer = forward
+        self.backward_layer = backward
+        self.merge = merge
+        self.input_size = forward.input_size
+        self.output_size = forward.output_size + (backward.output_size if merge == "concat" else 0)
+
+    def initial_state(self, batch: int, *, device=None, dtype=None):
+        return (self.forward_layer.initial_state(batch, device=device, dtype=dtype),
+                self.backward_layer.initial_state(batch, device=device, dtype=dtype))
+
+    def _run(self, x: Tensor, state, lengths: Tensor | None):
+        if state is None:
+            state = (None, None)
+        elif not isinstance(state, tuple) or len(state) != 2:
+            raise ValueError(f"Bidirectional: state must be a (forward, backward) pair; "
+                             f"received {type(state).__name__}"
+                             + (f" of length {len(state)}" if isinstance(state, tuple) else ""))
+        y_f, s_f = self.forward_layer._run(x, state[0], lengths)
+        y_b, s_b = self.backward_layer._run(x, state[1], lengths)
+        return _MERGES[self.merge](y_f, y_b), (s_f, s_b)
+
+    def extra_repr(self) -> str:
+        return f"merge={self.merge!r}"

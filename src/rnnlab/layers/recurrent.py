@@ -1,0 +1,65 @@
+"""``Recurrent(cell)``: one cell, reused at every time step."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from rnnlab.core import Cell, map_state
+from rnnlab.layers.base import Layer
+from rnnlab.layers.lengths import length_mask, reverse_padded
+
+
+class Recurrent(Layer):
+    """Unroll ``cell`` over time: the same parameters at every step.
+
+    ``h_t = cell(x_t, h_{t-1})`` for ``t = 1..T``, batch-first. With
+    ``lengths``, the state of sequence b is frozen after step ``lengths[b]`` (so
+    ``final_state`` is its state at its own last step) and its outputs past
+    that step are zero. With ``reverse=True`` each sequence is read from its
+    last valid step to its first; outputs are written back at their original
+    positions, so ``y[:, t]`` is always the output for ``x[:, t]``.
+
+    Args:
+        cell: a ``rnnlab.core`` cell.
+        reverse: run backwards in time (the second direction of a bidirectional layer).
+    """
+
+    def __init__(self, cell: Cell, reverse: bool = False) -> None:
+        super().__init__()
+        if not isinstance(cell, Cell):
+            raise ValueError(f"Recurrent: cell must be an rnnlab.core cell; received {type(cell).__name__}")
+        self.cell = cell
+        self.reverse = reverse
+        self.input_size = cell.input_size
+        self.output_size = cell.hidden_size
+
+    def initial_state(self, batch: int, *, device=None, dtype=None):
+        return self.cell.initial_state(batch, device=device, dtype=dtype)
+
+    def _run(self, x: Tensor, state, lengths: Tensor | None):
+        B, T, _ = x.shape
+        if state is None:
+            state = self.cell.initial_state(B, device=x.device, dtype=x.dtype)
+        else:
+            self.cell.check_state(state, B)
+        if self.reverse:
+            x = reverse_padded(x, lengths)
+        masks = [None] * T if lengths is None else length_mask(lengths, T).unsqueeze(2).unbind(1)  # T x (B, 1)
+        ys = []
+        # iterate x.unbind(1), never x[:, t]: indexing inside an autograd loop makes backward O(T^2)
+        for x_t, m in zip(x.unbind(1), masks):
+            y_t, new_state = self.cell.step(x_t, state)
+            if m is None:
+                state = new_state
+            else:  # past its length a sequence keeps its state and outputs zeros
+                state = map_state(lambda new, old: torch.where(m, new, old), new_state, state)
+                y_t = y_t.masked_fill(~m, 0.0)
+            ys.append(y_t)
+        y = torch.stack(ys, dim=1)  # (B, T, H)
+        if self.reverse:
+            y = reverse_padded(y, lengths)
+        return y, state
+
+    def extra_repr(self) -> str:
+        return "reverse=True" if self.reverse else ""

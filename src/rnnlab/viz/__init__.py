@@ -1,0 +1,5 @@
+"""Tables and plots of results; nothing here imports a model."""
+
+from rnnlab.viz.tables import format_table
+
+__all__ = ["format_table"]

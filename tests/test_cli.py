@@ -1,0 +1,52 @@
+"""The command line: version, help, the demo, and one clear line for user mistakes."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import rnnlab
+from rnnlab.cli.main import main
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.strip() == f"rnnlab {rnnlab.__version__}"
+
+
+def test_help_lists_the_commands(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "demo" in capsys.readouterr().out
+    assert main([]) == 0
+
+
+def test_demo_prints_both_tables(capsys):
+    assert main(["demo", "--steps", "3", "--quiet", "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    assert "max |diff| outputs" in out and "held-out accuracy" in out
+    assert out.count("gru (chapter, reset before)") == 2
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["demo", "--steps", "0"], "rnnlab demo: error: demo: steps must be positive; received 0"),
+    (["demo", "--device", "tpu"], "rnnlab demo: error: device must be auto, cpu, cuda, cuda:N or mps; received 'tpu'"),
+])
+def test_user_mistakes_get_one_line_and_status_2(capsys, argv, message):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == message
+    assert "Traceback" not in err
+
+
+def test_console_script_and_module_entry_points():
+    script = Path(sys.executable).parent / "rnnlab"
+    commands = [[sys.executable, "-m", "rnnlab", "--version"]]
+    if script.exists():  # installed with pip
+        commands.append([str(script), "--version"])
+    for command in commands:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0 and done.stdout.strip() == f"rnnlab {rnnlab.__version__}", done
