@@ -284,6 +284,8 @@ class LSTMCell(GatedCell):
         return LSTMState(self._zeros(batch, device, dtype), self._zeros(batch, device, dtype))
 
     def _state_tensors(self, state) -> dict[str, Tensor]:
+        if not isinstance(state, tuple) or len(state) != 2:
+            raise TypeError("not an (h, c) pair")
         h, c = state
         return {"h": h, "c": c}
 
