@@ -20,7 +20,8 @@ def test_version(capsys):
 def test_help_lists_the_commands(capsys):
     with pytest.raises(SystemExit):
         main(["--help"])
-    assert "demo" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "demo" in out and "charlm" in out
     assert main([]) == 0
 
 

@@ -1,5 +1,6 @@
 """Tables and plots of results; nothing here imports a model."""
 
+from rnnlab.viz.curves import plot_curves
 from rnnlab.viz.tables import format_table
 
-__all__ = ["format_table"]
+__all__ = ["format_table", "plot_curves"]

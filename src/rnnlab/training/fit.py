@@ -1,0 +1,332 @@
+"""The fit loop: train, validate each epoch, stop early, checkpoint, resume, test.
+
+It knows nothing of any application. An application hands it a model and a
+``Task``: the task makes the batches and computes the loss of one batch and
+the metrics of a split. BPTT happens inside ``task.loss`` (full BPTT over a
+padded batch, or one truncated-BPTT window of a stream); everything around
+the gradient lives here, each piece in its named module: clipping
+(``clipping``), the NaN/inf guard (``guards``), optimisers and schedules
+(``optim``), checkpoints (``checkpoint``), seeding (``seeding``), several
+processes (``distributed``).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import torch
+from torch import Tensor, nn
+from tqdm.auto import tqdm
+
+from rnnlab.training.checkpoint import flatten, load_checkpoint, prefixed, save_checkpoint, unflatten
+from rnnlab.training.clipping import Clipper
+from rnnlab.training.devices import resolve_device
+from rnnlab.training.distributed import Distributed
+from rnnlab.training.guards import NonFiniteGuard
+from rnnlab.training.metrics import MetricsLog
+from rnnlab.training.optim import build_optimizer, build_schedule
+from rnnlab.training.seeding import rng_state, seed_everything, set_rng_state
+from rnnlab.viz import plot_curves
+
+log = logging.getLogger(__name__)
+
+
+class Task(Protocol):
+    """What an application gives the fit loop."""
+
+    def batches(self, epoch: int) -> list[Any]:
+        """The training batches of an epoch, in order: the same for the same epoch, no global RNG."""
+
+    def start_epoch(self, epoch: int) -> None:
+        """Reset anything carried between batches (a TBPTT state)."""
+
+    def loss(self, model: nn.Module, batch: Any) -> tuple[Tensor, int]:
+        """The mean loss of a batch and how many tokens it averages over."""
+
+    def evaluate(self, model: nn.Module, split: str) -> dict[str, float]:
+        """Metrics of ``validation`` or ``test``; ``loss`` (lower is better) among them."""
+
+    def state_dict(self) -> dict:
+        """What the task carries between batches, for a checkpoint (may be empty)."""
+
+    def load_state_dict(self, state: dict) -> None: ...
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train; shared by every application."""
+
+    epochs: int = 10
+    optimizer: str = "adam"
+    lr: float = 2e-3
+    momentum: float = 0.9
+    weight_decay: float = 0.0
+    schedule: str = "constant"
+    warmup_steps: int = 0
+    clip: str | None = "norm"
+    clip_threshold: float = 1.0
+    nan_patience: int = 5
+    early_stopping: int = 0
+    seed: int = 0
+    device: str = "auto"
+    max_steps: int | None = None
+    checkpoint_every: int = 0
+    log_every: int = 10
+    progress: bool = True
+    tensorboard: bool = True
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1:
+            raise ValueError(f"epochs must be at least 1; received {self.epochs}")
+        if self.max_steps is not None and self.max_steps < 1:
+            raise ValueError(f"max steps must be at least 1; received {self.max_steps}")
+        for name in ("warmup_steps", "early_stopping", "checkpoint_every"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name.replace('_', ' ')} must not be negative; received {getattr(self, name)}")
+        if self.log_every < 1 or self.nan_patience < 1:
+            raise ValueError("log every and nan patience must be at least 1")
+        Clipper(self.clip, self.clip_threshold)  # validates the clipping options
+
+
+@dataclass
+class Progress:
+    """Where a run stands: what a checkpoint must restore to continue exactly."""
+
+    epoch: int = 0
+    batch: int = 0  # batches of this epoch already consumed
+    step: int = 0  # optimiser steps taken (skipped non-finite steps count as batches, not steps)
+    best_loss: float = math.inf
+    best_epoch: int = -1
+    bad_epochs: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class FitResult:
+    model: nn.Module
+    progress: Progress
+    validation: dict[str, float] = field(default_factory=dict)
+    test: dict[str, float] = field(default_factory=dict)
+    run_dir: Path | None = None
+    stopped: str = "epochs"
+
+
+class RunExists(ValueError):
+    """The output folder already holds a run, and ``resume`` was not asked for."""
+
+
+def _model_tensors(model: nn.Module) -> dict[str, Tensor]:
+    return {f"model.{k}": v for k, v in model.state_dict().items()}
+
+
+class _Trainer:
+    def __init__(self, model: nn.Module, task: Task, config: TrainConfig, run_dir: Path, meta: dict) -> None:
+        self.config, self.task, self.meta, self.run_dir = config, task, meta, Path(run_dir)
+        device = resolve_device(config.device)
+        self.dist = Distributed.from_env(device)
+        self.device = self.dist.device(device)
+        self.model = model.to(self.device)
+        self.wrapped = self.dist.wrap(self.model, self.device)
+        self.optimizer = build_optimizer(self.model.parameters(), config.optimizer, config.lr,
+                                         config.weight_decay, config.momentum)
+        self.steps_per_epoch = len(self.dist.shard(task.batches(0)))
+        self.schedule = build_schedule(self.optimizer, config.schedule, config.epochs * self.steps_per_epoch,
+                                       config.warmup_steps)
+        self.clipper = Clipper(config.clip, config.clip_threshold)
+        self.guard = NonFiniteGuard(config.nan_patience)
+        self.progress = Progress()
+        self.log = MetricsLog(self.run_dir, config.tensorboard) if self.dist.main else None
+
+    # --- checkpoints -------------------------------------------------------------------
+    def _state(self, rng: dict) -> tuple[dict[str, Tensor], dict]:
+        tensors = _model_tensors(self.model)
+        skeleton = {
+            "optimizer": flatten(self.optimizer.state_dict(), "optimizer", tensors),
+            "schedule": flatten(self.schedule.state_dict(), "schedule", tensors),
+            "rng": flatten(rng, "rng", tensors),
+            "task": flatten(self.task.state_dict(), "task", tensors),
+        }
+        counters = {"progress": asdict(self.progress), "clipper": [self.clipper.steps, self.clipper.clipped],
+                    "guard": [self.guard.skipped, self.guard.in_a_row]}
+        return tensors, {**self.meta, "train_config": asdict(self.config), "state": skeleton, "counters": counters}
+
+    def save_last(self, rng: dict) -> None:
+        if self.dist.main:
+            save_checkpoint(self.run_dir / "last", *self._state(rng))
+
+    def save_best(self, metrics: dict) -> None:
+        if self.dist.main:
+            save_checkpoint(self.run_dir / "best", _model_tensors(self.model),
+                            {**self.meta, "epoch": self.progress.epoch, "step": self.progress.step,
+                             "validation": metrics})
+
+    def restore(self) -> None:
+        tensors, meta = load_checkpoint(self.run_dir / "last.json", app=self.meta.get("app"),
+                                        map_location=self.device)
+        self.model.load_state_dict(prefixed(tensors, "model"))
+        skeleton = meta["state"]
+        self.optimizer.load_state_dict(unflatten(skeleton["optimizer"], tensors))
+        self.schedule.load_state_dict(unflatten(skeleton["schedule"], tensors))
+        counters = meta["counters"]
+        self.progress = Progress(**counters["progress"])
+        self.clipper.steps, self.clipper.clipped = counters["clipper"]
+        self.guard.skipped, self.guard.in_a_row = counters["guard"]
+        self.task.start_epoch(self.progress.epoch)
+        self.task.load_state_dict(unflatten(skeleton["task"], tensors))
+        rng = unflatten(skeleton["rng"], {k: v.cpu() for k, v in tensors.items()})
+        set_rng_state(rng)
+        if self.log is not None:
+            self.log.truncate_after(self.progress.step)
+        log.info("resumed at epoch %d, batch %d, step %d", self.progress.epoch, self.progress.batch,
+                 self.progress.step)
+
+    # --- one step ----------------------------------------------------------------------
+    def step(self, batch: Any, window: dict) -> None:
+        self.wrapped.train()
+        loss, count = self.task.loss(self.wrapped, batch)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        norm = self.clipper(self.model.parameters())
+        if not self.guard.ok(loss.item(), norm, step=self.progress.step):
+            self.optimizer.zero_grad(set_to_none=True)
+            window["skipped"] += 1
+            return
+        self.optimizer.step()
+        if not isinstance(self.schedule, torch.optim.lr_scheduler.ReduceLROnPlateau):
+            self.schedule.step()
+        self.progress.step += 1
+        window["loss"] += loss.item() * count
+        window["count"] += count
+        window["norm"] += norm
+        window["steps"] += 1
+
+    def write_train(self, window: dict, clipped_before: int) -> None:
+        if self.log is None or not window["steps"]:
+            return
+        self.log.write({"split": "train", "step": self.progress.step, "epoch": self.progress.epoch,
+                        "loss": window["loss"] / max(1, window["count"]),
+                        "lr": self.optimizer.param_groups[0]["lr"],
+                        "grad_norm": window["norm"] / window["steps"],
+                        "clipped": (self.clipper.clipped - clipped_before) / window["steps"],
+                        "skipped": window["skipped"]})
+
+    # --- the loop ----------------------------------------------------------------------
+    def run(self) -> FitResult:
+        config, progress = self.config, self.progress
+        result = FitResult(self.model, progress, run_dir=self.run_dir)
+        bar = tqdm(total=config.epochs * self.steps_per_epoch, initial=progress.epoch * self.steps_per_epoch
+                   + progress.batch, desc="training", unit="batch", disable=not (config.progress and self.dist.main))
+        start = time.perf_counter() - progress.seconds
+        try:
+            while progress.epoch < config.epochs:
+                if progress.batch == 0:
+                    self.task.start_epoch(progress.epoch)
+                batches = self.dist.shard(self.task.batches(progress.epoch))
+                window = dict(loss=0.0, count=0, norm=0.0, steps=0, skipped=0)
+                clipped_before = self.clipper.clipped
+                for batch in batches[progress.batch:]:
+                    rng = rng_state()  # the state before this step: what an interrupted run resumes from
+                    try:
+                        self.step(batch, window)
+                    except KeyboardInterrupt:
+                        progress.seconds = time.perf_counter() - start
+                        self.save_last(rng)
+                        raise
+                    progress.batch += 1
+                    bar.update(1)
+                    if window["steps"] >= config.log_every:
+                        self.write_train(window, clipped_before)
+                        bar.set_postfix(loss=f"{window['loss'] / max(1, window['count']):.3f}")
+                        window = dict(loss=0.0, count=0, norm=0.0, steps=0, skipped=0)
+                        clipped_before = self.clipper.clipped
+                    if config.checkpoint_every and progress.step % config.checkpoint_every == 0:
+                        progress.seconds = time.perf_counter() - start
+                        self.save_last(rng_state())
+                    if config.max_steps is not None and progress.step >= config.max_steps:
+                        self.write_train(window, clipped_before)
+                        progress.seconds = time.perf_counter() - start
+                        self.save_last(rng_state())
+                        result.stopped = "max_steps"
+                        return result
+                self.write_train(window, clipped_before)
+                if self.end_epoch(result, start):
+                    break
+        finally:
+            bar.close()
+        return result
+
+    def end_epoch(self, result: FitResult, start: float) -> bool:
+        """Validate, keep the best weights, step a plateau schedule; True to stop early."""
+        config, progress = self.config, self.progress
+        metrics = self.task.evaluate(self.model, "validation")
+        result.validation = metrics
+        if self.log is not None:
+            self.log.write({"split": "validation", "step": progress.step, "epoch": progress.epoch,
+                            "seconds": time.perf_counter() - start, **metrics})
+        log.info("epoch %d: validation %s", progress.epoch,
+                 ", ".join(f"{k} {v:.4f}" for k, v in metrics.items()))
+        if isinstance(self.schedule, torch.optim.lr_scheduler.ReduceLROnPlateau):
+            self.schedule.step(metrics["loss"])
+        if metrics["loss"] < progress.best_loss:
+            progress.best_loss, progress.best_epoch, progress.bad_epochs = metrics["loss"], progress.epoch, 0
+            self.save_best(metrics)
+        else:
+            progress.bad_epochs += 1
+        progress.epoch += 1
+        progress.batch = 0
+        progress.seconds = time.perf_counter() - start
+        self.save_last(rng_state())
+        if config.early_stopping and progress.bad_epochs >= config.early_stopping:
+            log.info("early stopping: no better validation loss for %d epochs", progress.bad_epochs)
+            result.stopped = "early_stopping"
+            return True
+        return False
+
+    def finish(self, result: FitResult, test: bool) -> FitResult:
+        """Go back to the best weights, test them, draw the curves."""
+        best = self.run_dir / "best.json"
+        self.dist.barrier()
+        if best.exists():
+            tensors, _ = load_checkpoint(best, app=self.meta.get("app"), map_location=self.device)
+            self.model.load_state_dict(prefixed(tensors, "model"))
+        if test:
+            result.test = self.task.evaluate(self.model, "test")
+            if self.log is not None:
+                self.log.write({"split": "test", "step": self.progress.step, "epoch": self.progress.best_epoch,
+                                **result.test})
+        if self.log is not None:
+            plot_curves(self.log.records(), self.run_dir / "curves.png", title=str(self.meta.get("app", "")))
+            self.log.close()
+        return result
+
+
+def fit(model: nn.Module, task: Task, config: TrainConfig, run_dir: str | Path, meta: dict,
+        resume: bool = False, test: bool = True) -> FitResult:
+    """Train ``model`` on ``task``, writing logs and checkpoints to ``run_dir``.
+
+    ``meta`` (JSON-able: the application's name under ``app``, its config,
+    its vocabulary) goes into every checkpoint so that the application can
+    rebuild the model from it. With ``resume``, the run continues from
+    ``run_dir/last.json`` and ends exactly where an uninterrupted run would.
+    Without it, a ``run_dir`` that already holds a run is an error: nothing is
+    overwritten. At the end the best validation weights are loaded back and,
+    with ``test``, evaluated on the test split.
+    """
+    run_dir = Path(run_dir)
+    if resume and not (run_dir / "last.json").exists():
+        raise RunExists(f"{run_dir}: no run to resume here (no last.json)")
+    if not resume and (run_dir / "last.json").exists():
+        raise RunExists(f"{run_dir} already holds a run; continue it with --resume or choose another output folder")
+    seed_everything(config.seed)
+    trainer = _Trainer(model, task, config, run_dir, meta)
+    if resume:
+        trainer.restore()
+    result = trainer.run()
+    if result.stopped == "max_steps":
+        return result
+    return trainer.finish(result, test)

@@ -1,0 +1,113 @@
+"""The fit loop: learning, resume, early stopping, the NaN guard, outputs, refusal to overwrite."""
+
+import json
+import math
+
+import pytest
+import torch
+from toy import CountingTask, toy_model
+
+from rnnlab.training import OPTIMIZERS, SCHEDULES, RunExists, TrainConfig, TrainingDiverged, fit
+from rnnlab.training.checkpoint import load_checkpoint, prefixed
+
+QUIET = dict(progress=False, tensorboard=False, device="cpu", log_every=2)
+
+
+def test_loss_falls_far_below_uniform_and_the_run_is_recorded(tmp_path):
+    task = CountingTask()
+    result = fit(toy_model(), task, TrainConfig(epochs=6, lr=0.02, **QUIET), tmp_path, {"app": "toy"})
+    assert result.test["loss"] < 0.2 * math.log(7)  # uniform guessing costs log V
+    for name in ("best.json", "best.safetensors", "last.json", "last.safetensors", "metrics.jsonl", "curves.png"):
+        assert (tmp_path / name).exists(), name
+    records = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert {r["split"] for r in records} == {"train", "validation", "test"}
+    train = [r for r in records if r["split"] == "train"]
+    assert {"loss", "lr", "grad_norm", "clipped", "skipped"} <= set(train[0])
+
+
+def _weights(run_dir):
+    tensors, _ = load_checkpoint(run_dir / "last.json")
+    return prefixed(tensors, "model")
+
+
+@pytest.mark.parametrize("schedule", ["cosine", "plateau"])
+def test_resume_gives_bit_equal_weights(tmp_path, schedule):
+    """Interrupted at step 5 (mid-epoch) and resumed == uninterrupted, with dropout and an lr schedule."""
+    config = TrainConfig(epochs=3, lr=0.01, schedule=schedule, **QUIET)
+    fit(toy_model(dropout=0.3), CountingTask(), config, tmp_path / "a", {"app": "toy"})
+
+    stopped = TrainConfig(epochs=3, lr=0.01, schedule=schedule, max_steps=17, **QUIET)  # 12 batches an epoch
+    assert fit(toy_model(dropout=0.3), CountingTask(), stopped, tmp_path / "b", {"app": "toy"}).stopped == "max_steps"
+    fit(toy_model(dropout=0.3), CountingTask(), config, tmp_path / "b", {"app": "toy"}, resume=True)
+
+    a, b = _weights(tmp_path / "a"), _weights(tmp_path / "b")
+    assert a.keys() == b.keys()
+    for k in a:
+        assert torch.equal(a[k], b[k]), k
+    assert json.loads((tmp_path / "b" / "last.json").read_text())["counters"]["progress"]["step"] == 36
+
+
+def test_early_stopping(tmp_path):
+    result = fit(toy_model(), CountingTask(), TrainConfig(epochs=50, lr=1e-9, early_stopping=2, **QUIET),
+                 tmp_path, {"app": "toy"})
+    assert result.stopped == "early_stopping"
+    assert result.progress.epoch < 50
+
+
+def test_non_finite_steps_are_skipped_and_counted(tmp_path):
+    task = CountingTask(poison=lambda call: call in (3, 4))
+    before = {k: v.clone() for k, v in toy_model().state_dict().items()}
+    result = fit(toy_model(), task, TrainConfig(epochs=1, lr=0.01, **QUIET), tmp_path, {"app": "toy"})
+    assert result.progress.step == 12 - 2
+    counters = json.loads((tmp_path / "last.json").read_text())["counters"]
+    assert counters["guard"] == [2, 0]
+    after = result.model.state_dict()
+    assert all(torch.isfinite(v).all() for v in after.values())
+    assert any(not torch.equal(before[k], after[k].cpu()) for k in before)
+
+
+def test_training_that_keeps_diverging_stops_with_a_clear_error(tmp_path):
+    task = CountingTask(poison=lambda call: call >= 2)
+    with pytest.raises(TrainingDiverged, match="3 steps in a row had a non-finite loss"):
+        fit(toy_model(), task, TrainConfig(epochs=1, nan_patience=3, **QUIET), tmp_path, {"app": "toy"})
+
+
+def test_an_existing_run_is_never_overwritten(tmp_path):
+    fit(toy_model(), CountingTask(), TrainConfig(epochs=1, **QUIET), tmp_path, {"app": "toy"})
+    before = (tmp_path / "last.safetensors").read_bytes()
+    with pytest.raises(RunExists, match="already holds a run; continue it with --resume"):
+        fit(toy_model(), CountingTask(), TrainConfig(epochs=1, **QUIET), tmp_path, {"app": "toy"})
+    assert (tmp_path / "last.safetensors").read_bytes() == before
+    with pytest.raises(RunExists, match="no run to resume here"):
+        fit(toy_model(), CountingTask(), TrainConfig(epochs=1, **QUIET), tmp_path / "new", {"app": "toy"}, resume=True)
+
+
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+def test_every_optimizer_trains(tmp_path, optimizer):
+    lr = 0.5 if optimizer in ("sgd", "adagrad") else 0.01
+    config = TrainConfig(epochs=2, optimizer=optimizer, lr=lr, weight_decay=1e-4, **QUIET)
+    result = fit(toy_model(), CountingTask(), config, tmp_path, {"app": "toy"})
+    assert result.test["loss"] < 0.8 * math.log(7)
+
+
+@pytest.mark.parametrize("schedule", SCHEDULES)
+def test_every_schedule_moves_the_learning_rate_as_it_says(tmp_path, schedule):
+    config = TrainConfig(epochs=3, lr=0.01, schedule=schedule, warmup_steps=4, **QUIET)
+    fit(toy_model(), CountingTask(), config, tmp_path, {"app": "toy"})
+    lrs = [json.loads(line)["lr"] for line in (tmp_path / "metrics.jsonl").read_text().splitlines()
+           if '"train"' in line]
+    if schedule == "constant":
+        assert lrs[-1] == pytest.approx(0.01)
+    elif schedule == "cosine":
+        assert lrs[-1] < 0.002
+    elif schedule == "step":
+        assert lrs[-1] < lrs[0]
+    else:
+        assert lrs[-1] <= 0.01
+
+
+def test_bad_train_config():
+    with pytest.raises(ValueError, match="epochs must be at least 1; received 0"):
+        TrainConfig(epochs=0)
+    with pytest.raises(ValueError, match="clipping must be 'norm', 'value' or none"):
+        TrainConfig(clip="both")
