@@ -111,3 +111,12 @@ def test_bad_train_config():
         TrainConfig(epochs=0)
     with pytest.raises(ValueError, match="clipping must be 'norm', 'value' or none"):
         TrainConfig(clip="both")
+
+
+def test_time_limit_validates_tests_and_keeps_the_epoch_open(tmp_path):
+    result = fit(toy_model(), CountingTask(), TrainConfig(epochs=5, max_minutes=1e-9, **QUIET), tmp_path,
+                 {"app": "toy"})
+    assert result.stopped == "max_minutes" and result.progress.step == 1
+    assert "loss" in result.test and (tmp_path / "best.json").exists()
+    progress = json.loads((tmp_path / "last.json").read_text())["counters"]["progress"]
+    assert (progress["epoch"], progress["batch"]) == (0, 1)

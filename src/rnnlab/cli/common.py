@@ -51,6 +51,8 @@ def add_train_arguments(parser: argparse.ArgumentParser, defaults: TrainConfig) 
     g.add_argument("--seed", type=int, help=f"random seed (default {d.seed})")
     g.add_argument("--device", help=f"auto (cuda if available), cpu, cuda, cuda:N (default {d.device})")
     g.add_argument("--max-steps", type=int, help="stop after this many optimiser steps (a checkpoint is written)")
+    g.add_argument("--max-minutes", type=float,
+                   help="stop training after this many minutes, validate, and test the best weights")
     g.add_argument("--checkpoint-every", type=int,
                    help=f"also checkpoint every N steps; 0: at the end of each epoch only (default {d.checkpoint_every})")
     g.add_argument("--log-every", type=int, help=f"steps per line of metrics.jsonl (default {d.log_every})")

@@ -75,6 +75,7 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"
     max_steps: int | None = None
+    max_minutes: float | None = None
     checkpoint_every: int = 0
     log_every: int = 10
     progress: bool = True
@@ -85,6 +86,8 @@ class TrainConfig:
             raise ValueError(f"epochs must be at least 1; received {self.epochs}")
         if self.max_steps is not None and self.max_steps < 1:
             raise ValueError(f"max steps must be at least 1; received {self.max_steps}")
+        if self.max_minutes is not None and not self.max_minutes > 0:
+            raise ValueError(f"max minutes must be positive; received {self.max_minutes}")
         for name in ("warmup_steps", "early_stopping", "checkpoint_every"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name.replace('_', ' ')} must not be negative; received {getattr(self, name)}")
@@ -253,16 +256,33 @@ class _Trainer:
                         self.save_last(rng_state())
                         result.stopped = "max_steps"
                         return result
+                    if self.out_of_time(start):
+                        result.stopped = "max_minutes"
+                        break
                 self.write_train(window, clipped_before)
+                if result.stopped == "max_minutes":  # validate what there is; the epoch stays unfinished
+                    self.validate(result, start)
+                    progress.seconds = time.perf_counter() - start
+                    self.save_last(rng_state())
+                    break
                 if self.end_epoch(result, start):
                     break
         finally:
             bar.close()
         return result
 
-    def end_epoch(self, result: FitResult, start: float) -> bool:
-        """Validate, keep the best weights, step a plateau schedule; True to stop early."""
-        config, progress = self.config, self.progress
+    def out_of_time(self, start: float) -> bool:
+        """True once the run has trained for ``max_minutes`` (the same answer on every process)."""
+        if self.config.max_minutes is None:
+            return False
+        over = torch.tensor(float(time.perf_counter() - start > 60 * self.config.max_minutes))
+        if self.dist.active:
+            torch.distributed.all_reduce(over, op=torch.distributed.ReduceOp.MAX)
+        return bool(over)
+
+    def validate(self, result: FitResult, start: float) -> None:
+        """Validate, log, step a plateau schedule, and keep the weights if they are the best so far."""
+        progress = self.progress
         metrics = self.task.evaluate(self.model, "validation")
         result.validation = metrics
         if self.log is not None:
@@ -277,6 +297,11 @@ class _Trainer:
             self.save_best(metrics)
         else:
             progress.bad_epochs += 1
+
+    def end_epoch(self, result: FitResult, start: float) -> bool:
+        """Validate, then close the epoch and checkpoint; True to stop early."""
+        config, progress = self.config, self.progress
+        self.validate(result, start)
         progress.epoch += 1
         progress.batch = 0
         progress.seconds = time.perf_counter() - start

@@ -1,0 +1,107 @@
+"""Quality of the character language model on real data (run by hand; results go to docs/charlm.md).
+
+    python benchmarks/bench_charlm.py names        # ../shared/data/names: 1,000 names held out (seed 0)
+    python benchmarks/bench_charlm.py shakespeare  # ../shared/data/tinyshakespeare: last 10% held out, 30 min
+    python benchmarks/bench_charlm.py default      # the embedded English words, the README's main job
+
+Each case trains with ``rnnlab.apps.charlm`` exactly as the command line
+would, and appends its numbers (test nats/char, bits/char, training time) to
+``docs/charlm.json``; ``--markdown`` rewrites docs/charlm.md from that file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import asdict, replace
+from pathlib import Path
+
+from machine import describe, markdown
+
+from rnnlab.apps import charlm
+from rnnlab.training import TrainConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT.parent / "shared" / "data"
+RESULTS = ROOT / "docs" / "charlm.json"
+
+CASES = {
+    "default": dict(
+        target="README main job: under 3 minutes, most samples new",
+        config=charlm.CharLMConfig()),
+    "names": dict(
+        target="test <= 1.92 nats/char (small transformer); trigram 2.23",
+        config=charlm.CharLMConfig(
+            data=str(DATA / "names" / "names.txt"), format="words", validation=1000, test=1000, split_seed=0,
+            cell="lstm", layers=2, hidden_size=256, embedding_dim=32, dropout=0.2,
+            train=TrainConfig(epochs=20, lr=3e-3, schedule="cosine", early_stopping=4))),
+    "shakespeare": dict(
+        target="test <= 1.47 nats/char on the last 10% within 30 minutes; 5-gram 1.75",
+        config=charlm.CharLMConfig(
+            data=str(DATA / "tinyshakespeare" / "input.txt"), format="text", validation=0.05, test=0.1,
+            cell="lstm", layers=2, hidden_size=512, embedding_dim=64, dropout=0.2, batch_size=64, bptt=100,
+            samples=1, train=TrainConfig(epochs=50, lr=2e-3, schedule="constant", max_minutes=30))),
+}
+
+
+def run_case(name: str, out: Path, progress: bool) -> dict:
+    case = CASES[name]
+    config = replace(case["config"], out=str(out / name), train=replace(case["config"].train, progress=progress))
+    if config.data and not Path(config.data).exists():
+        sys.exit(f"{config.data} is absent: this benchmark needs ../shared/data")
+    start = time.perf_counter()
+    result = charlm.train(config)
+    seconds = time.perf_counter() - start
+    return {"case": name, "target": case["target"], "seconds": round(seconds, 1), "test": result.test,
+            "validation": result.validation, "novelty": result.novelty, "samples": result.samples[:20],
+            "stopped": result.stopped, "config": asdict(config), "machine": describe(),
+            "command": f"python benchmarks/bench_charlm.py {name}"}
+
+
+def write_markdown(records: list[dict]) -> None:
+    lines = ["# Character language model: quality on real data", "",
+             "Measured by `benchmarks/bench_charlm.py` (run by hand, never in the tests). "
+             "Each row is the latest run of its case.", "",
+             "| case | model | test nats/char | bits/char | perplexity | training time | target | machine |",
+             "|---|---|---:|---:|---:|---:|---|---|"]
+    latest = {r["case"]: r for r in records}
+    for name, r in latest.items():
+        c = r["config"]
+        model = f"{c['cell']} {c['layers']}x{c['hidden_size']}, emb {c['embedding_dim']}, dropout {c['dropout']}"
+        lines.append(f"| {name} | {model} | {r['test']['loss']:.4f} | {r['test']['bits_per_char']:.3f} | "
+                     f"{r['test']['perplexity']:.3f} | {r['seconds'] / 60:.1f} min ({r['stopped']}) | "
+                     f"{r['target']} | {markdown(r['machine'])} |")
+    lines += ["", "Commands:", ""] + [f"- `{r['command']}`" for r in latest.values()]
+    for name, r in latest.items():
+        if r["samples"]:
+            lines += ["", f"Samples ({name}):", "", "```", *r["samples"][:20], "```"]
+            if r["novelty"]:
+                lines.append(f"new: {r['novelty']['new']:.0%}, real held-out words: {r['novelty']['real_held_out']:.0%}")
+    (ROOT / "docs" / "charlm.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("cases", nargs="*", metavar="CASE", help=f"cases to run: {', '.join(CASES)}")
+    parser.add_argument("--out", default="/tmp/rnnlab-bench", help="run folders (default %(default)s)")
+    parser.add_argument("--quiet", action="store_true")
+    parser.add_argument("--markdown", action="store_true", help="rewrite docs/charlm.md from docs/charlm.json")
+    args = parser.parse_args()
+    unknown = [c for c in args.cases if c not in CASES]
+    if unknown:
+        parser.error(f"unknown case(s) {', '.join(unknown)}; choose from {', '.join(CASES)}")
+    records = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for name in args.cases:
+        record = run_case(name, Path(args.out) / stamp, not args.quiet)
+        print(json.dumps({k: record[k] for k in ("case", "seconds", "test", "stopped")}, indent=1))
+        records.append(record)
+        RESULTS.write_text(json.dumps(records, indent=1) + "\n", encoding="utf-8")
+    if args.markdown or args.cases:
+        write_markdown(records)
+
+
+if __name__ == "__main__":
+    main()
