@@ -26,12 +26,14 @@ def _hx(spec, shape, requires_grad=False):
     return (r(), r()) if spec.is_lstm else r()
 
 
+@pytest.mark.parametrize("engine", ["reference", "bptt", "torch"])
 @pytest.mark.parametrize("layout", ["time-major", "batch-first", "unbatched", "packed"])
 @pytest.mark.parametrize("spec", TORCH_SPECS, ids=lambda s: s.name)
-def test_drop_in_equals_torch_in_every_layout(spec, layout):
+def test_drop_in_equals_torch_in_every_layout(spec, layout, engine):
     options = dict(num_layers=2, bidirectional=True, batch_first=layout == "batch-first", dtype=f64)
     theirs = spec.torch_module(F, H, **options)
-    ours = from_torch(theirs)
+    ours = from_torch(theirs, engine=engine)
+    assert all(layer.engine == engine for layer in ours.stack.modules() if hasattr(layer, "engine"))
     assert isinstance(ours, TWINS[spec.name])
     shape = {"time-major": (T, B, F), "batch-first": (B, T, F), "unbatched": (T, F), "packed": (B, T, F)}[layout]
     x = torch.randn(*shape, dtype=f64, requires_grad=True)

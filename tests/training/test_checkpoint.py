@@ -21,7 +21,8 @@ def test_flatten_round_trips_nested_state():
     back = unflatten(json.loads(json.dumps(skeleton)), tensors)
     assert torch.equal(back["state"][0]["exp_avg"], tree["state"][0]["exp_avg"])  # int keys stay ints
     assert back["param_groups"] == [{"lr": 0.1, "params": [0, 1]}]
-    assert torch.equal(back["carry"][0][1], torch.zeros(2)) and back["carry"][1] is None
+    assert isinstance(back["carry"][0], LSTMState) and torch.equal(back["carry"][0].c, torch.zeros(2))
+    assert back["carry"][1] is None
     assert back["python"] == [3, [1, 2], None]
 
 

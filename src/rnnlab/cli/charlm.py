@@ -8,11 +8,12 @@ from dataclasses import replace
 from rnnlab.apps import charlm
 from rnnlab.apps.charlm.data import FORMATS
 from rnnlab.cli.common import add_train_arguments, given, size, train_config
+from rnnlab.kernels import ENGINES
 from rnnlab.models import CELL_KINDS
 from rnnlab.viz import format_table
 
 MODEL_OPTIONS = ["data", "format", "words", "validation", "test", "split_seed", "cell", "layers", "hidden_size",
-                 "embedding_dim", "dropout", "batch_size", "bptt", "bptt_k2", "samples", "temperature", "top_k",
+                 "embedding_dim", "dropout", "engine", "batch_size", "bptt", "bptt_k2", "samples", "temperature", "top_k",
                  "out"]
 
 
@@ -39,6 +40,9 @@ def add_parser(commands) -> None:
     t.add_argument("--embedding-dim", type=int, help=f"learned embedding size; 0: one-hot input (default {d.embedding_dim})")
     t.add_argument("--dropout", type=float, help=f"(default {d.dropout})")
     t.add_argument("--tie-weights", action="store_true", help="share the embedding with the output layer")
+    t.add_argument("--engine", choices=ENGINES, help="how the recurrent layers run: the readable reference loop, "
+                                                     "the hand-derived BPTT kernels, torch's fused kernels, or "
+                                                     f"auto, the fastest (default {d.engine})")
     t.add_argument("--batch-size", type=int, help=f"(default {d.batch_size})")
     t.add_argument("--bptt", type=int, help=f"text: k1, steps between truncated-BPTT updates (default {d.bptt})")
     t.add_argument("--bptt-k2", type=int, help="text: k2, steps backpropagated (default: k1)")

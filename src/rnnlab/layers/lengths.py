@@ -7,6 +7,7 @@ from torch import Tensor
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from rnnlab.core.checks import shape_str
+from rnnlab.kernels.masks import length_mask
 
 
 def check_lengths(lengths, batch: int, steps: int, where: str, device) -> Tensor | None:
@@ -34,11 +35,6 @@ def check_lengths(lengths, batch: int, steps: int, where: str, device) -> Tensor
     if low == steps:
         return None
     return lengths.to(device=device, dtype=torch.long)
-
-
-def length_mask(lengths: Tensor, steps: int) -> Tensor:
-    """``(B, T)`` bool mask, True where ``t < lengths[b]``."""
-    return torch.arange(steps, device=lengths.device) < lengths.unsqueeze(1)  # (B, T)
 
 
 def reverse_padded(x: Tensor, lengths: Tensor | None) -> Tensor:

@@ -6,6 +6,8 @@ import torch
 from torch import Tensor
 
 from rnnlab.core import Cell, map_state
+from rnnlab.kernels import choose_engine, run_sequence, torch_supports
+from rnnlab.kernels.dispatch import check_engine
 from rnnlab.layers.base import Layer
 from rnnlab.layers.lengths import length_mask, reverse_padded
 
@@ -23,14 +25,25 @@ class Recurrent(Layer):
     Args:
         cell: a ``rnnlab.core`` cell.
         reverse: run backwards in time (the second direction of a bidirectional layer).
+        engine: ``"reference"`` runs the readable loop below, one ``cell.step``
+            a time step, and autograd does BPTT; ``"bptt"`` runs the whole
+            sequence in a hand-derived BPTT kernel; ``"torch"`` in torch's fused
+            kernel (not for the chapter's GRU, which torch lacks); ``"auto"``
+            (default) picks the fastest for the cell and device. All compute the
+            same function.
     """
 
-    def __init__(self, cell: Cell, reverse: bool = False) -> None:
+    def __init__(self, cell: Cell, reverse: bool = False, engine: str = "auto") -> None:
         super().__init__()
         if not isinstance(cell, Cell):
             raise ValueError(f"Recurrent: cell must be an rnnlab.core cell; received {type(cell).__name__}")
+        check_engine(engine, "Recurrent: engine")
+        if engine == "torch" and not torch_supports(cell):
+            raise ValueError("Recurrent: engine 'torch' has no kernel for the chapter's GRU (reset='before'); "
+                             "use engine 'bptt' or 'auto'")
         self.cell = cell
         self.reverse = reverse
+        self.engine = engine
         self.input_size = cell.input_size
         self.output_size = cell.hidden_size
 
@@ -45,6 +58,10 @@ class Recurrent(Layer):
             self.cell.check_state(state, B)
         if self.reverse:
             x = reverse_padded(x, lengths)
+        engine = choose_engine(self.engine, self.cell, x)
+        if engine != "reference":
+            y, state = run_sequence(engine, self.cell, x, state, lengths)
+            return (reverse_padded(y, lengths) if self.reverse else y), state
         masks = [None] * T if lengths is None else length_mask(lengths, T).unsqueeze(2).unbind(1)  # T x (B, 1)
         ys = []
         # iterate x.unbind(1), never x[:, t]: indexing inside an autograd loop makes backward O(T^2)
@@ -62,4 +79,5 @@ class Recurrent(Layer):
         return y, state
 
     def extra_repr(self) -> str:
-        return "reverse=True" if self.reverse else ""
+        parts = (["reverse=True"] if self.reverse else []) + ([f"engine={self.engine!r}"] if self.engine != "auto" else [])
+        return ", ".join(parts)

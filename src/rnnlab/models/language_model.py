@@ -20,15 +20,17 @@ class LanguageModel(nn.Module):
         dropout: on the embedding, between layers and before the output layer.
         tie_weights: share the embedding matrix with ``W_hy`` (needs a learned
             embedding of size ``hidden_size``).
+        engine: how the recurrent layers run (see ``rnnlab.layers.Recurrent``).
     """
 
     def __init__(self, vocab_size: int, embedding_dim: int, cell: str, hidden_size: int, num_layers: int = 1,
-                 dropout: float = 0.0, tie_weights: bool = False, padding_idx: int | None = None) -> None:
+                 dropout: float = 0.0, tie_weights: bool = False, padding_idx: int | None = None,
+                 engine: str = "auto") -> None:
         super().__init__()
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1); received {dropout}")
         self.input = make_input(vocab_size, embedding_dim, padding_idx)
-        self.rnn = make_stack(cell, self.input.embedding_dim, hidden_size, num_layers, dropout)
+        self.rnn = make_stack(cell, self.input.embedding_dim, hidden_size, num_layers, dropout, engine=engine)
         self.drop = nn.Dropout(dropout)
         self.output = nn.Linear(hidden_size, vocab_size)  # W_hy, b_y
         if tie_weights:

@@ -25,8 +25,10 @@ def make_cell(kind: str, input_size: int, hidden_size: int) -> Cell:
 
 
 def make_stack(kind: str, input_size: int, hidden_size: int, num_layers: int = 1, dropout: float = 0.0,
-               bidirectional: bool = False, residual: bool = False) -> Stacked:
-    """``num_layers`` layers of ``kind`` cells; each bidirectional layer concatenates its two directions."""
+               bidirectional: bool = False, residual: bool = False, engine: str = "auto") -> Stacked:
+    """``num_layers`` layers of ``kind`` cells; each bidirectional layer concatenates its two directions.
+
+    ``engine`` chooses how each layer runs (see ``Recurrent``)."""
     if num_layers < 1:
         raise ValueError(f"layers must be at least 1; received {num_layers}")
     if hidden_size < 1:
@@ -35,9 +37,9 @@ def make_stack(kind: str, input_size: int, hidden_size: int, num_layers: int = 1
     size = input_size
     for _ in range(num_layers):
         if bidirectional:
-            layers.append(Bidirectional(Recurrent(make_cell(kind, size, hidden_size)),
-                                        Recurrent(make_cell(kind, size, hidden_size), reverse=True)))
+            layers.append(Bidirectional(Recurrent(make_cell(kind, size, hidden_size), engine=engine),
+                                        Recurrent(make_cell(kind, size, hidden_size), reverse=True, engine=engine)))
         else:
-            layers.append(Recurrent(make_cell(kind, size, hidden_size)))
+            layers.append(Recurrent(make_cell(kind, size, hidden_size), engine=engine))
         size = layers[-1].output_size
     return Stacked(layers, dropout=dropout, residual=residual)

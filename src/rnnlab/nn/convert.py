@@ -36,10 +36,11 @@ def _torch_names(module: nn.Module) -> list[tuple[str, str, str, str]]:
     return names
 
 
-def from_torch(module: nn.Module) -> nn.Module:
+def from_torch(module: nn.Module, engine: str = "auto") -> nn.Module:
     """An rnnlab twin of a ``torch.nn`` RNN, LSTM, GRU or one of their cells, with its weights.
 
-    The GRU becomes ``reset="after"``, torch's form. Raises ValueError for
+    The GRU becomes ``reset="after"``, torch's form; a module's layers run with
+    ``engine`` (see ``rnnlab.layers.Recurrent``). Raises ValueError for
     anything else, and for an LSTM with ``proj_size``.
     """
     kind = type(module)
@@ -55,7 +56,7 @@ def from_torch(module: nn.Module) -> nn.Module:
         options = {"nonlinearity": module.nonlinearity} if kind is nn.RNN else {}
         twin = _MODULES[kind](module.input_size, module.hidden_size, module.num_layers, bias=module.bias,
                               batch_first=module.batch_first, dropout=module.dropout,
-                              bidirectional=module.bidirectional, **options, **_factory(module))
+                              bidirectional=module.bidirectional, engine=engine, **options, **_factory(module))
         cells = twin.cells()
     else:
         raise ValueError(f"from_torch: expected torch.nn.RNN, LSTM, GRU, RNNCell, LSTMCell or GRUCell; "

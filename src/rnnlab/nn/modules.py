@@ -1,6 +1,6 @@
 """Drop-in twins of ``torch.nn.RNN``, ``torch.nn.LSTM`` and ``torch.nn.GRU``.
 
-Same constructor, same call, same layouts (time-major unless ``batch_first``,
+Same constructor (plus ``engine``, see ``Recurrent``), same call, same layouts (time-major unless ``batch_first``,
 PackedSequence, unbatched input, states as ``(num_layers * num_directions, B, H)``),
 so torch code switches by changing an import. Inside they are rnnlab layers
 (``Stacked`` of ``Recurrent`` or ``Bidirectional``), and ``.stack`` is that layer
@@ -23,7 +23,7 @@ class RNNBase(nn.Module):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
-                 device=None, dtype=None, **cell_options) -> None:
+                 device=None, dtype=None, engine: str = "auto", **cell_options) -> None:
         super().__init__()
         name = type(self).__name__
         if not isinstance(num_layers, int) or isinstance(num_layers, bool) or num_layers < 1:
@@ -41,10 +41,11 @@ class RNNBase(nn.Module):
         for k in range(num_layers):
             size = input_size if k == 0 else hidden_size * self.num_directions
             if bidirectional:
-                layers.append(Bidirectional(Recurrent(self._cell(size, hidden_size, **factory)),
-                                            Recurrent(self._cell(size, hidden_size, **factory), reverse=True)))
+                layers.append(Bidirectional(Recurrent(self._cell(size, hidden_size, **factory), engine=engine),
+                                            Recurrent(self._cell(size, hidden_size, **factory), reverse=True,
+                                                      engine=engine)))
             else:
-                layers.append(Recurrent(self._cell(size, hidden_size, **factory)))
+                layers.append(Recurrent(self._cell(size, hidden_size, **factory), engine=engine))
         self.stack = Stacked(layers, dropout=dropout)
 
     def _cell(self, input_size: int, hidden_size: int, **options) -> Cell:
@@ -155,10 +156,10 @@ class RNN(RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh",
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
-                 bidirectional: bool = False, device=None, dtype=None) -> None:
+                 bidirectional: bool = False, device=None, dtype=None, *, engine: str = "auto") -> None:
         self.nonlinearity = nonlinearity
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-                         device, dtype, nonlinearity=nonlinearity)
+                         device, dtype, engine, nonlinearity=nonlinearity)
 
     def _cell(self, input_size, hidden_size, **options):
         return ElmanCell(input_size, hidden_size, **options)
@@ -174,10 +175,10 @@ class GRU(RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
-                 device=None, dtype=None, *, reset: str = "after") -> None:
+                 device=None, dtype=None, *, reset: str = "after", engine: str = "auto") -> None:
         self.reset = reset
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-                         device, dtype, reset=reset)
+                         device, dtype, engine, reset=reset)
 
     def _cell(self, input_size, hidden_size, **options):
         return GRUCell(input_size, hidden_size, **options)
@@ -196,12 +197,13 @@ class LSTM(RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
-                 proj_size: int = 0, device=None, dtype=None, *, forget_bias: float | None = None) -> None:
+                 proj_size: int = 0, device=None, dtype=None, *, forget_bias: float | None = None,
+                 engine: str = "auto") -> None:
         if proj_size:
             raise ValueError(f"LSTM: proj_size is not supported; it must be 0, received {proj_size}")
         self.proj_size = 0
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-                         device, dtype, forget_bias=forget_bias)
+                         device, dtype, engine, forget_bias=forget_bias)
 
     def _cell(self, input_size, hidden_size, **options):
         return LSTMCell(input_size, hidden_size, **options)

@@ -24,7 +24,10 @@ from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 from torch import Tensor
 
+from rnnlab.core import LSTMState
+
 FORMAT = "rnnlab-checkpoint-1"
+NAMED_TUPLES = {"LSTMState": LSTMState}  # state types a checkpoint restores by name
 
 
 class CheckpointError(ValueError):
@@ -42,8 +45,11 @@ def flatten(tree: Any, prefix: str, tensors: dict[str, Tensor]) -> Any:
     if isinstance(tree, dict):
         return {"__dict__": [[k, flatten(v, f"{prefix}.{k}", tensors)] for k, v in tree.items()]}
     if isinstance(tree, (list, tuple)):
-        return {"__list__": [flatten(v, f"{prefix}.{k}", tensors) for k, v in enumerate(tree)],
-                "tuple": isinstance(tree, tuple)}
+        skeleton = {"__list__": [flatten(v, f"{prefix}.{k}", tensors) for k, v in enumerate(tree)],
+                    "tuple": isinstance(tree, tuple)}
+        if type(tree).__name__ in NAMED_TUPLES:
+            skeleton["named"] = type(tree).__name__
+        return skeleton
     return tree
 
 
@@ -56,6 +62,8 @@ def unflatten(skeleton: Any, tensors: dict[str, Tensor]) -> Any:
             return {k: unflatten(v, tensors) for k, v in skeleton["__dict__"]}
         if "__list__" in skeleton:
             items = [unflatten(v, tensors) for v in skeleton["__list__"]]
+            if "named" in skeleton:
+                return NAMED_TUPLES[skeleton["named"]](*items)
             return tuple(items) if skeleton.get("tuple") else items
     return skeleton
 

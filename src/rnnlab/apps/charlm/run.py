@@ -19,6 +19,7 @@ from rnnlab.apps.charlm.data import FORMATS, Corpus, load_corpus
 from rnnlab.apps.charlm.tasks import StreamTask, WordTask, evaluate_stream, evaluate_words
 from rnnlab.data import DataError, Vocabulary, read_lines, read_text
 from rnnlab.decoding import sample
+from rnnlab.kernels.dispatch import check_engine
 from rnnlab.models import CELL_KINDS, LanguageModel
 from rnnlab.training import TrainConfig, fit, is_main_process, resolve_device, seed_everything
 from rnnlab.training.checkpoint import CheckpointError, load_checkpoint, prefixed
@@ -48,6 +49,7 @@ class CharLMConfig:
     embedding_dim: int = 32
     dropout: float = 0.1
     tie_weights: bool = False
+    engine: str = "auto"
     batch_size: int = 64
     bptt: int = 100
     bptt_k2: int | None = None
@@ -60,6 +62,7 @@ class CharLMConfig:
     def __post_init__(self) -> None:
         if self.format not in FORMATS:
             raise ValueError(f"format must be one of {', '.join(FORMATS)}; received {self.format!r}")
+        check_engine(self.engine)
         if self.cell not in CELL_KINDS:
             raise ValueError(f"cell must be one of {', '.join(CELL_KINDS)}; received {self.cell!r}")
         for name in ("layers", "hidden_size", "batch_size", "bptt", "words"):
@@ -88,7 +91,7 @@ class CharLMResult:
 
 def build_model(config: CharLMConfig, vocab: Vocabulary) -> LanguageModel:
     return LanguageModel(len(vocab), config.embedding_dim, config.cell, config.hidden_size, config.layers,
-                         config.dropout, config.tie_weights, padding_idx=vocab.pad_id)
+                         config.dropout, config.tie_weights, padding_idx=vocab.pad_id, engine=config.engine)
 
 
 def _task(config: CharLMConfig, corpus: Corpus):

@@ -1,0 +1,59 @@
+"""Which engine runs a layer, and running it.
+
+- ``reference``: ``Recurrent``'s readable loop over ``cell.step`` (autograd does BPTT).
+- ``bptt``: this package's kernels: a no-grad forward that keeps the gates,
+  and the backward derived by hand (see ``lstm``, ``gru``, ``elman``).
+- ``torch``: torch's fused kernels, where they compute the same function.
+- ``auto``: the fastest of these for the cell and device, from the
+  measurements in docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from rnnlab.core import ElmanCell, GRUCell, LSTMCell, LSTMState
+from rnnlab.kernels.elman import ElmanFunction
+from rnnlab.kernels.fused import supports, torch_sequence
+from rnnlab.kernels.gru import GRUFunction
+from rnnlab.kernels.lstm import LSTMFunction
+from rnnlab.kernels.masks import length_mask
+
+ENGINES = ("auto", "reference", "bptt", "torch")
+
+
+def check_engine(engine: str, where: str = "engine") -> None:
+    if engine not in ENGINES:
+        raise ValueError(f"{where} must be one of {', '.join(ENGINES)}; received {engine!r}")
+
+
+def choose_engine(engine: str, cell, x: Tensor) -> str:
+    """Resolve ``auto``; refuse ``torch`` for a function torch does not have."""
+    check_engine(engine)
+    if engine == "torch" and not supports(cell):
+        raise ValueError(f"engine 'torch' has no kernel for {type(cell).__name__}(reset='before'), the chapter's "
+                         f"GRU; use engine 'bptt' or 'auto'")
+    if engine != "auto":
+        return engine
+    if not isinstance(cell, (ElmanCell, LSTMCell, GRUCell)):
+        return "reference"  # a cell of the user's own: only the loop knows it
+    if isinstance(cell, LSTMCell) and x.dtype == torch.float32:
+        return "torch"  # oneDNN (CPU) and cuDNN (GPU) beat the hand kernel for the LSTM
+    if x.is_cuda and supports(cell):
+        return "torch"
+    return "bptt"
+
+
+def run_sequence(engine: str, cell, x: Tensor, state, lengths: Tensor | None):
+    """``(y: (B, T, H), final_state)`` for ``x: (B, T, F)``, an initial state and optional lengths."""
+    if engine == "torch":
+        return torch_sequence(cell, x, state, lengths)
+    mask = None if lengths is None else length_mask(lengths, x.shape[1])  # (B, T)
+    W_x, W_h, b = cell.stacked_weights()
+    if isinstance(cell, LSTMCell):
+        y, h, c = LSTMFunction.apply(x, state.h, state.c, W_x, W_h, b, mask)
+        return y, LSTMState(h, c)
+    if isinstance(cell, GRUCell):
+        return GRUFunction.apply(x, state, W_x, W_h, b, cell.b_hc, mask, cell.reset == "before")
+    return ElmanFunction.apply(x, state, W_x, W_h, b, mask, cell.nonlinearity == "relu")

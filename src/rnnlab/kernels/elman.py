@@ -1,0 +1,74 @@
+r"""The Elman RNN over a whole sequence, with BPTT derived by hand.
+
+Forward, with ``a_t = W_xh x_t + b_h`` for all t in one product::
+
+    h~_t = f(a_t + W_hh h_{t-1}),   f = tanh or ReLU
+    h_t = m_t h~_t + (1 - m_t) h_{t-1},   y_t = m_t h~_t
+
+BPTT, t = T..1::
+
+    dz_t = m (gy_t + dh) * f'(z_t),   f' = 1 - h~^2 (tanh) or [h~ > 0] (ReLU)
+    dh  <- dz_t W_hh + (1 - m) dh
+
+then dW_xh = sum dz^T x, dW_hh = sum dz^T h_{t-1}, db_h = sum dz, dx = dz W_xh.
+"""
+
+from __future__ import annotations
+
+import torch
+
+
+def _elman_forward(X, h0, W_x, W_h, b, mask, relu: bool):
+    B, T, F = X.shape
+    H = h0.shape[1]
+    Z = torch.nn.functional.linear(X, W_x, b)  # (B, T, H), becomes h~_t in place
+    Hs = X.new_empty(B, T + 1, H)
+    Hs[:, 0] = h0
+    W_hT = W_h.t()
+    for t in range(T):
+        z = Z[:, t].addmm_(Hs[:, t], W_hT)
+        z.relu_() if relu else z.tanh_()
+        if mask is None:
+            Hs[:, t + 1] = z
+        else:
+            m = mask[:, t].unsqueeze(1)
+            torch.where(m, z, Hs[:, t], out=Hs[:, t + 1])
+            z.masked_fill_(~m, 0.0)  # y_t = 0 past the length
+    return Z, Hs
+
+
+class ElmanFunction(torch.autograd.Function):
+    """``Y, h_T = ElmanFunction.apply(X, h0, W_xh, W_hh, b_h, mask, relu)``; X: (B, T, F)."""
+
+    @staticmethod
+    def forward(ctx, X, h0, W_x, W_h, b, mask, relu):
+        with torch.no_grad():
+            Y, Hs = _elman_forward(X, h0, W_x, W_h, b, mask, relu)
+        ctx.save_for_backward(X, W_x, W_h, Hs, Y, mask)
+        ctx.relu, ctx.has_bias = relu, b is not None
+        return Y, Hs[:, -1].clone()
+
+    @staticmethod
+    def backward(ctx, gY, ghT):
+        X, W_x, W_h, Hs, Y, mask = ctx.saved_tensors
+        B, T, F = X.shape
+        H = Hs.shape[2]
+        D = (Y > 0).to(Y.dtype) if ctx.relu else 1 - Y * Y  # f'(z_t); zero past the length, where y_t = 0 ...
+        if mask is not None and ctx.relu is False:
+            D = D.masked_fill(~mask.unsqueeze(2), 0.0)  # ... for tanh too (1 - 0^2 would be 1)
+        Dz = X.new_empty(B, T, H)
+        gY = torch.zeros_like(Y) if gY is None else gY
+        dh = torch.zeros_like(Hs[:, 0]) if ghT is None else ghT.clone()
+        for t in range(T - 1, -1, -1):
+            dz = torch.mul(gY[:, t] + dh, D[:, t], out=Dz[:, t])
+            dh_prev = dz @ W_h
+            if mask is not None:
+                dh_prev = torch.where(mask[:, t].unsqueeze(1), dh_prev, dh)
+            dh = dh_prev
+        need = ctx.needs_input_grad
+        Dz2 = Dz.view(B * T, H)
+        dX = (Dz2 @ W_x).view(B, T, F) if need[0] else None
+        dW_x = Dz2.t() @ X.reshape(B * T, F) if need[2] else None
+        dW_h = Dz2.t() @ Hs[:, :-1].reshape(B * T, H) if need[3] else None
+        db = Dz2.sum(0) if ctx.has_bias and need[4] else None
+        return dX, dh, dW_x, dW_h, db, None, None

@@ -1,0 +1,135 @@
+r"""The GRU over a whole sequence, both reset forms, with BPTT derived by hand.
+
+Blocks are stacked r, u, c as in ``GRUCell`` (c: the candidate h~). With
+``a_t = W_x x_t + b`` computed for all t in one product:
+
+The chapter's GRU (reset BEFORE the product)::
+
+    r = sigmoid(a_r + W_hr h_{t-1}),  u = sigmoid(a_u + W_hu h_{t-1})
+    n = tanh(a_c + W_hc (r * h_{t-1}))
+    h~_t = u * h_{t-1} + (1 - u) * n
+
+torch's GRU (reset AFTER the product, ``b_hc`` inside)::
+
+    n = tanh(a_c + r * (W_hc h_{t-1} + b_hc))
+
+and in both ``h_t = m_t h~_t + (1 - m_t) h_{t-1}``, ``y_t = m_t h~_t``.
+
+BPTT, t = T..1, dh the gradient flowing into h_t from the future::
+
+    dh~ = m (gy_t + dh)
+    dz_u = dh~ * (h_{t-1} - n) * u (1 - u)
+    dz_c = dh~ * (1 - u) * (1 - n^2)
+  before:  d(rh) = dz_c W_hc;   dz_r = d(rh) * h_{t-1} * r (1 - r)
+           dh <- dh~ u + d(rh) r + [dz_r, dz_u] W_h[r,u] + (1 - m) dh
+  after:   dz_r = dz_c * (W_hc h_{t-1} + b_hc) * r (1 - r)
+           dh <- dh~ u + [dz_r, dz_u, dz_c r] W_h + (1 - m) dh
+
+After the loop: dW_x = sum dz^T x, db = sum dz, dx = dz W_x; dW_h from the
+recurrent-side gradients and the vectors they multiplied (h_{t-1}, or r h_{t-1}
+for the chapter's candidate block).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+
+def _gru_forward(X, h0, W_x, W_h, b, b_hc, mask, reset_before: bool):
+    B, T, F = X.shape
+    H = h0.shape[1]
+    A = torch.nn.functional.linear(X, W_x, b)  # (B, T, 3H): W_x x_t + b, becomes [r, u, n] in place
+    Hs = X.new_empty(B, T + 1, H)
+    Y = X.new_empty(B, T, H)
+    S = X.new_empty(B, T, H)  # before: r * h_{t-1};  after: W_hc h_{t-1} + b_hc
+    Hs[:, 0] = h0
+    W_ruT, W_hcT = W_h[: 2 * H].t(), W_h[2 * H:].t()
+    for t in range(T):
+        a = A[:, t]
+        h = Hs[:, t]
+        ru = a[:, : 2 * H]
+        ru.addmm_(h, W_ruT).sigmoid_()
+        r, u = a[:, :H], a[:, H:2 * H]
+        n = a[:, 2 * H:]
+        if reset_before:
+            torch.mul(r, h, out=S[:, t])
+            n.addmm_(S[:, t], W_hcT).tanh_()
+        else:
+            s = torch.mm(h, W_hcT, out=S[:, t]) if b_hc is None else torch.addmm(b_hc, h, W_hcT, out=S[:, t])
+            n.addcmul_(r, s).tanh_()
+        new = torch.lerp(n, h, u, out=Y[:, t])  # u h + (1 - u) n
+        if mask is None:
+            Hs[:, t + 1] = new
+        else:
+            m = mask[:, t].unsqueeze(1)
+            torch.where(m, new, h, out=Hs[:, t + 1])
+            Y[:, t].masked_fill_(~m, 0.0)
+    return Y, Hs, S, A
+
+
+class GRUFunction(torch.autograd.Function):
+    """``Y, h_T = GRUFunction.apply(X, h0, W_x, W_h, b, b_hc, mask, reset_before)``; X: (B, T, F)."""
+
+    @staticmethod
+    def forward(ctx, X, h0, W_x, W_h, b, b_hc, mask, reset_before):
+        with torch.no_grad():
+            Y, Hs, S, gates = _gru_forward(X, h0, W_x, W_h, b, b_hc, mask, reset_before)
+        ctx.save_for_backward(X, W_x, W_h, Hs, S, gates, mask)
+        ctx.reset_before, ctx.has_bias, ctx.has_b_hc = reset_before, b is not None, b_hc is not None
+        return Y, Hs[:, -1].clone()
+
+    @staticmethod
+    def backward(ctx, gY, ghT):
+        X, W_x, W_h, Hs, S, gates, mask = ctx.saved_tensors
+        B, T, F = X.shape
+        H = Hs.shape[2]
+        before = ctx.reset_before
+        r, u, n = gates[..., :H], gates[..., H:2 * H], gates[..., 2 * H:]
+        Hp = Hs[:, :-1]  # h_{t-1}
+        # outside the recursion, for all t at once
+        Pu = (Hp - n) * u * (1 - u)  # dh~ -> dz_u
+        Pc = (1 - u) * (1 - n * n)  # dh~ -> dz_c
+        Pr = (Hp if before else S) * r * (1 - r)  # d(r-product) -> dz_r
+        Dz = X.new_empty(B, T, 3 * H)  # input-side gradients [dz_r, dz_u, dz_c]
+        Dh = Dz if before else X.new_empty(B, T, 3 * H)  # recurrent-side gradients (after: dz_c r)
+        W_ru, W_hc = W_h[: 2 * H], W_h[2 * H:]
+        gY = torch.zeros_like(Hp) if gY is None else gY
+        dh = torch.zeros_like(Hs[:, 0]) if ghT is None else ghT.clone()
+        for t in range(T - 1, -1, -1):
+            gh = gY[:, t] + dh
+            if mask is not None:
+                m = mask[:, t].unsqueeze(1)
+                gh = gh.masked_fill(~m, 0.0)
+            dz = Dz[:, t]
+            torch.mul(gh, Pu[:, t], out=dz[:, H:2 * H])
+            torch.mul(gh, Pc[:, t], out=dz[:, 2 * H:])
+            if before:
+                drh = dz[:, 2 * H:] @ W_hc  # d(r h_{t-1})
+                torch.mul(drh, Pr[:, t], out=dz[:, :H])
+                dh_prev = torch.addcmul(torch.addmm(gh * u[:, t], dz[:, : 2 * H], W_ru), drh, r[:, t])
+            else:
+                torch.mul(dz[:, 2 * H:], Pr[:, t], out=dz[:, :H])
+                dr = Dh[:, t]
+                dr[:, : 2 * H] = dz[:, : 2 * H]
+                torch.mul(dz[:, 2 * H:], r[:, t], out=dr[:, 2 * H:])
+                dh_prev = torch.addmm(gh * u[:, t], dr, W_h)
+            if mask is not None:
+                dh_prev = torch.where(m, dh_prev, dh)
+            dh = dh_prev
+        need = ctx.needs_input_grad
+        Dz2 = Dz.view(B * T, 3 * H)
+        dX = (Dz2 @ W_x).view(B, T, F) if need[0] else None
+        dW_x = Dz2.t() @ X.reshape(B * T, F) if need[2] else None
+        db = Dz2.sum(0) if ctx.has_bias and need[4] else None
+        db_hc = None
+        dW_h = None
+        if need[3]:
+            Hp2 = Hp.reshape(B * T, H)
+            if before:  # W_hr, W_hu act on h_{t-1}; W_hc on r * h_{t-1}
+                dW_h = torch.cat([Dz2[:, : 2 * H].t() @ Hp2, Dz2[:, 2 * H:].t() @ S.reshape(B * T, H)])
+            else:
+                dW_h = Dh.view(B * T, 3 * H).t() @ Hp2
+        if ctx.has_b_hc and need[5]:
+            db_hc = Dh[..., 2 * H:].sum((0, 1))
+        return dX, dh, dW_x, dW_h, db, db_hc, None, None

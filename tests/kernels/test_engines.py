@@ -1,0 +1,135 @@
+"""Every engine computes the reference loop's function: values and every gradient."""
+
+import pytest
+import torch
+from conformance import SPEC_IDS, SPECS, flat
+
+from rnnlab import Bidirectional, Recurrent, Stacked
+from rnnlab.core import LSTMState, map_state
+from rnnlab.kernels import ElmanFunction, GRUFunction, LSTMFunction, choose_engine, length_mask
+
+F, H, B, T = 3, 4, 5, 7
+LENGTHS = torch.tensor([4, 7, 1, 6, 4])
+
+
+def engines(spec):
+    return ["bptt"] + (["torch"] if spec.torch_module is not None else [])
+
+
+def cases():
+    return [(s, e) for s in SPECS for e in engines(s)]
+
+
+def _clone_layer(layer, engine):
+    """The same layer (same cells, same weights) with another engine."""
+    if isinstance(layer, Recurrent):
+        return Recurrent(layer.cell, reverse=layer.reverse, engine=engine)
+    if isinstance(layer, Bidirectional):
+        return Bidirectional(_clone_layer(layer.forward_layer, engine), _clone_layer(layer.backward_layer, engine),
+                             layer.merge)
+    return Stacked([_clone_layer(l, engine) for l in layer.layers], residual=layer.residual)
+
+
+def _forms(spec, dtype):
+    def rec(size=F, reverse=False):
+        return Recurrent(spec.make(size, H, dtype=dtype), reverse=reverse, engine="reference")
+    return {
+        "forward": rec(),
+        "reverse": rec(reverse=True),
+        "stacked-bidirectional": Stacked([Bidirectional(rec(), rec(reverse=True)),
+                                          Bidirectional(rec(2 * H), rec(2 * H, reverse=True), "sum")]),
+    }
+
+
+def _run_and_grads(layer, x, state, lengths):
+    y, final = layer(x, state, lengths)
+    torch.manual_seed(1)
+    def weights(t):  # not randn_like: it follows the strides, which differ between engines
+        return torch.randn(t.shape, dtype=t.dtype)
+    loss = (y * weights(y)).sum() + sum((t * weights(t)).sum() for t in flat(final))
+    inputs = [x, *flat(state), *layer.parameters()]
+    return [y, *flat(final), *torch.autograd.grad(loss, inputs)]
+
+
+@pytest.mark.parametrize("form", ["forward", "reverse", "stacked-bidirectional"])
+@pytest.mark.parametrize("with_lengths", [False, True], ids=["full", "lengths"])
+@pytest.mark.parametrize(("spec", "engine"), cases(), ids=[f"{s.name}-{e}" for s, e in cases()])
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=["f64", "f32"])
+def test_engine_equals_reference(spec, engine, form, with_lengths, dtype):
+    torch.manual_seed(0)
+    reference = _forms(spec, dtype)[form]
+    other = _clone_layer(reference, engine)
+    x = torch.randn(B, T, F, dtype=dtype, requires_grad=True)
+    state = map_state(lambda t: torch.randn_like(t).requires_grad_(), reference.initial_state(B, dtype=dtype))
+    lengths = LENGTHS if with_lengths else None
+    expected = _run_and_grads(reference, x, state, lengths)
+    got = _run_and_grads(other, x, state, lengths)
+    tol = dict(atol=1e-12, rtol=1e-10) if dtype == torch.float64 else dict(atol=1e-6, rtol=1e-5)
+    for k, (a, b) in enumerate(zip(got, expected, strict=True)):
+        torch.testing.assert_close(a, b, **tol, msg=lambda m: f"output/gradient {k}: {m}")
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=SPEC_IDS)
+def test_gradcheck_each_kernel(spec):
+    torch.manual_seed(0)
+    cell = spec.make(2, 3, dtype=torch.float64)
+    x = torch.randn(3, 4, 2, dtype=torch.float64, requires_grad=True)
+    h0 = torch.randn(3, 3, dtype=torch.float64, requires_grad=True)
+    mask = length_mask(torch.tensor([4, 2, 1]), 4)
+    W_x, W_h, b = (p.detach().clone().requires_grad_() for p in cell.stacked_weights())
+    if spec.is_lstm:
+        c0 = torch.randn(3, 3, dtype=torch.float64, requires_grad=True)
+        assert torch.autograd.gradcheck(lambda *a: LSTMFunction.apply(*a, mask), (x, h0, c0, W_x, W_h, b))
+    elif spec.name.startswith("gru"):
+        b_hc = None if cell.b_hc is None else cell.b_hc.detach().clone().requires_grad_()
+        before = cell.reset == "before"
+        args = (x, h0, W_x, W_h, b) + ((b_hc,) if b_hc is not None else ())
+
+        def fn(*a):
+            return GRUFunction.apply(*a[:5], a[5] if len(a) > 5 else None, mask, before)
+        assert torch.autograd.gradcheck(fn, args)
+    else:
+        relu = cell.nonlinearity == "relu"
+        assert torch.autograd.gradcheck(lambda *a: ElmanFunction.apply(*a, mask, relu), (x, h0, W_x, W_h, b))
+
+
+@pytest.mark.parametrize(("spec", "engine"), cases(), ids=[f"{s.name}-{e}" for s, e in cases()])
+def test_partial_use_of_the_outputs(spec, engine):
+    """Gradients when only the outputs, or only the final state, reach the loss."""
+    torch.manual_seed(0)
+    cell = spec.make(F, H, dtype=torch.float64)
+    x = torch.randn(B, T, F, dtype=torch.float64, requires_grad=True)
+    for pick in (lambda y, s: y.sum(), lambda y, s: flat(s)[-1].sum()):
+        grads = []
+        for e in ("reference", engine):
+            y, s = Recurrent(cell, engine=e)(x, lengths=LENGTHS)
+            grads.append(torch.autograd.grad(pick(y, s), [x, *cell.parameters()]))
+        for a, b in zip(*grads):
+            torch.testing.assert_close(a, b, atol=1e-12, rtol=1e-10)
+
+
+def test_bias_free_cells():
+    for spec in SPECS:
+        cell = spec.make(F, H, bias=False, dtype=torch.float64)
+        x = torch.randn(B, T, F, dtype=torch.float64)
+        for engine in engines(spec):
+            torch.testing.assert_close(Recurrent(cell, engine=engine)(x, lengths=LENGTHS)[0],
+                                       Recurrent(cell, engine="reference")(x, lengths=LENGTHS)[0])
+
+
+def test_engine_choice_and_errors():
+    chapter_gru = SPECS[3].make(F, H)
+    assert choose_engine("auto", chapter_gru, torch.zeros(1)) == "bptt"
+    assert choose_engine("auto", SPECS[2].make(F, H), torch.zeros(1)) == "torch"  # LSTM, float32
+    with pytest.raises(ValueError, match="engine 'torch' has no kernel for the chapter's GRU"):
+        Recurrent(chapter_gru, engine="torch")
+    with pytest.raises(ValueError, match="Recurrent: engine must be one of auto, reference, bptt, torch; received 'fast'"):
+        Recurrent(chapter_gru, engine="fast")
+
+
+def test_kernels_keep_no_graph_per_step():
+    """The bptt kernels save the gates and states, not one autograd node per step."""
+    cell = SPECS[2].make(F, H)
+    y, _ = Recurrent(cell, engine="bptt")(torch.randn(B, 50, F, requires_grad=True))
+    assert type(y.grad_fn).__name__ == "LSTMFunctionBackward"
+    assert isinstance(SPECS[2].make(F, H).initial_state(1), LSTMState)
