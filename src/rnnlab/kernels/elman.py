@@ -44,20 +44,21 @@ class ElmanFunction(torch.autograd.Function):
     def forward(ctx, X, h0, W_x, W_h, b, mask, relu):
         with torch.no_grad():
             Y, Hs = _elman_forward(X, h0, W_x, W_h, b, mask, relu)
-        ctx.save_for_backward(X, W_x, W_h, Hs, Y, mask)
+        ctx.save_for_backward(X, W_x, W_h, Hs, mask)
         ctx.relu, ctx.has_bias = relu, b is not None
         return Y, Hs[:, -1].clone()
 
     @staticmethod
     def backward(ctx, gY, ghT):
-        X, W_x, W_h, Hs, Y, mask = ctx.saved_tensors
+        X, W_x, W_h, Hs, mask = ctx.saved_tensors
         B, T, F = X.shape
         H = Hs.shape[2]
-        D = (Y > 0).to(Y.dtype) if ctx.relu else 1 - Y * Y  # f'(z_t); zero past the length, where y_t = 0 ...
-        if mask is not None and ctx.relu is False:
-            D = D.masked_fill(~mask.unsqueeze(2), 0.0)  # ... for tanh too (1 - 0^2 would be 1)
+        Hn = Hs[:, 1:]  # h_t = h~_t wherever m_t = 1
+        D = (Hn > 0).to(Hn.dtype) if ctx.relu else 1 - Hn * Hn  # f'(z_t)
+        if mask is not None:
+            D = D.masked_fill(~mask.unsqueeze(2), 0.0)  # no gradient into h~ past the length
         Dz = X.new_empty(B, T, H)
-        gY = torch.zeros_like(Y) if gY is None else gY
+        gY = torch.zeros_like(Hn) if gY is None else gY
         dh = torch.zeros_like(Hs[:, 0]) if ghT is None else ghT.clone()
         for t in range(T - 1, -1, -1):
             dz = torch.mul(gY[:, t] + dh, D[:, t], out=Dz[:, t])

@@ -42,7 +42,6 @@ def _gru_forward(X, h0, W_x, W_h, b, b_hc, mask, reset_before: bool):
     A = torch.nn.functional.linear(X, W_x, b)  # (B, T, 3H): W_x x_t + b, becomes [r, u, n] in place
     Hs = X.new_empty(B, T + 1, H)
     Y = X.new_empty(B, T, H)
-    S = X.new_empty(B, T, H)  # before: r * h_{t-1};  after: W_hc h_{t-1} + b_hc
     Hs[:, 0] = h0
     W_ruT, W_hcT = W_h[: 2 * H].t(), W_h[2 * H:].t()
     for t in range(T):
@@ -53,10 +52,9 @@ def _gru_forward(X, h0, W_x, W_h, b, b_hc, mask, reset_before: bool):
         r, u = a[:, :H], a[:, H:2 * H]
         n = a[:, 2 * H:]
         if reset_before:
-            torch.mul(r, h, out=S[:, t])
-            n.addmm_(S[:, t], W_hcT).tanh_()
+            n.addmm_(r * h, W_hcT).tanh_()
         else:
-            s = torch.mm(h, W_hcT, out=S[:, t]) if b_hc is None else torch.addmm(b_hc, h, W_hcT, out=S[:, t])
+            s = torch.mm(h, W_hcT) if b_hc is None else torch.addmm(b_hc, h, W_hcT)  # W_hc h_{t-1} + b_hc
             n.addcmul_(r, s).tanh_()
         new = torch.lerp(n, h, u, out=Y[:, t])  # u h + (1 - u) n
         if mask is None:
@@ -65,7 +63,7 @@ def _gru_forward(X, h0, W_x, W_h, b, b_hc, mask, reset_before: bool):
             m = mask[:, t].unsqueeze(1)
             torch.where(m, new, h, out=Hs[:, t + 1])
             Y[:, t].masked_fill_(~m, 0.0)
-    return Y, Hs, S, A
+    return Y, Hs, A
 
 
 class GRUFunction(torch.autograd.Function):
@@ -74,19 +72,22 @@ class GRUFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, X, h0, W_x, W_h, b, b_hc, mask, reset_before):
         with torch.no_grad():
-            Y, Hs, S, gates = _gru_forward(X, h0, W_x, W_h, b, b_hc, mask, reset_before)
-        ctx.save_for_backward(X, W_x, W_h, Hs, S, gates, mask)
+            Y, Hs, gates = _gru_forward(X, h0, W_x, W_h, b, b_hc, mask, reset_before)
+        ctx.save_for_backward(X, W_x, W_h, b_hc, Hs, gates, mask)
         ctx.reset_before, ctx.has_bias, ctx.has_b_hc = reset_before, b is not None, b_hc is not None
         return Y, Hs[:, -1].clone()
 
     @staticmethod
     def backward(ctx, gY, ghT):
-        X, W_x, W_h, Hs, S, gates, mask = ctx.saved_tensors
+        X, W_x, W_h, b_hc, Hs, gates, mask = ctx.saved_tensors
         B, T, F = X.shape
         H = Hs.shape[2]
         before = ctx.reset_before
         r, u, n = gates[..., :H], gates[..., H:2 * H], gates[..., 2 * H:]
         Hp = Hs[:, :-1]  # h_{t-1}
+        # what the forward multiplied by r, recomputed for all t at once rather than kept:
+        # before, r * h_{t-1} (its product with W_hc); after, W_hc h_{t-1} + b_hc
+        S = r * Hp if before else torch.nn.functional.linear(Hp, W_h[2 * H:], b_hc)
         # outside the recursion, for all t at once
         Pu = (Hp - n) * u * (1 - u)  # dh~ -> dz_u
         Pc = (1 - u) * (1 - n * n)  # dh~ -> dz_c

@@ -8,8 +8,8 @@ Forward, for t = 1..T (blocks stacked i, f, g, o as in ``LSTMCell``)::
     c_t = m_t c~_t + (1 - m_t) c_{t-1}; h_t = m_t h~_t + (1 - m_t) h_{t-1};  y_t = m_t h~_t
 
 where m_t is 1 while t is within the sequence's length and 0 after (the state
-freezes). It keeps only what the backward pass needs: the activated gates,
-the cell states and tanh(c~_t).
+freezes). It keeps only what the backward pass needs: the activated gates
+and the states h_t, c_t.
 
 Backward (BPTT), for t = T..1, with dh, dc the gradients flowing into h_t, c_t
 from the future, and gy_t = dL/dy_t::
@@ -42,7 +42,6 @@ def _lstm_forward(X: Tensor, h0: Tensor, c0: Tensor, W_x: Tensor, W_h: Tensor, b
     Z = torch.nn.functional.linear(X, W_x, b)  # (B, T, 4H): W_x x_t + b for every t at once
     Hs = X.new_empty(B, T + 1, H)  # h_0 .. h_T
     Cs = X.new_empty(B, T + 1, H)  # c_0 .. c_T
-    TC = X.new_empty(B, T, H)  # tanh(c~_t)
     Y = X.new_empty(B, T, H)
     Hs[:, 0] = h0
     Cs[:, 0] = c0
@@ -55,8 +54,7 @@ def _lstm_forward(X: Tensor, h0: Tensor, c0: Tensor, W_x: Tensor, W_h: Tensor, b
         z[:, 3 * H:].sigmoid_()  # o
         i, f, g, o = z[:, :H], z[:, H:2 * H], z[:, 2 * H:3 * H], z[:, 3 * H:]
         c = torch.addcmul(f * Cs[:, t], i, g)  # c~_t = i g + f c_{t-1}
-        tc = torch.tanh(c, out=TC[:, t])
-        h = torch.mul(o, tc, out=Y[:, t])  # h~_t
+        h = torch.mul(o, torch.tanh(c), out=Y[:, t])  # h~_t
         if mask is None:
             Cs[:, t + 1] = c
             Hs[:, t + 1] = h
@@ -65,7 +63,7 @@ def _lstm_forward(X: Tensor, h0: Tensor, c0: Tensor, W_x: Tensor, W_h: Tensor, b
             torch.where(m, c, Cs[:, t], out=Cs[:, t + 1])
             torch.where(m, h, Hs[:, t], out=Hs[:, t + 1])
             Y[:, t].masked_fill_(~m, 0.0)
-    return Y, Hs, Cs, TC, Z
+    return Y, Hs, Cs, Z
 
 
 class LSTMFunction(torch.autograd.Function):
@@ -74,36 +72,38 @@ class LSTMFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, X, h0, c0, W_x, W_h, b, mask):
         with torch.no_grad():
-            Y, Hs, Cs, TC, gates = _lstm_forward(X, h0, c0, W_x, W_h, b, mask)
-        ctx.save_for_backward(X, W_x, W_h, Hs, Cs, TC, gates, mask)
+            Y, Hs, Cs, gates = _lstm_forward(X, h0, c0, W_x, W_h, b, mask)
+        ctx.save_for_backward(X, W_x, W_h, Hs, Cs, gates, mask)
         ctx.has_bias = b is not None
         return Y, Hs[:, -1].clone(), Cs[:, -1].clone()
 
     @staticmethod
     def backward(ctx, gY, ghT, gcT):
-        X, W_x, W_h, Hs, Cs, TC, gates, mask = ctx.saved_tensors
+        X, W_x, W_h, Hs, Cs, gates, mask = ctx.saved_tensors
         B, T, F = X.shape
         H = Hs.shape[2]
         i, f, g, o = gates[..., :H], gates[..., H:2 * H], gates[..., 2 * H:3 * H], gates[..., 3 * H:]
-        # everything outside the recursion, for all t at once
+        # everything outside the recursion, for all t at once (tanh(c~_t) is tanh(c_t) wherever m_t = 1)
+        TC = torch.tanh(Cs[:, 1:])
         dtc = o * (1 - TC * TC)  # dh~ -> dc~ through tanh(c~)
+        Ao = TC * o * (1 - o)  # dh~ -> dz_o
+        Aifg = torch.stack([g * i * (1 - i), Cs[:, :-1] * f * (1 - f), i * (1 - g * g)], dim=2)  # (B, T, 3, H): dc~ -> dz_i, dz_f, dz_g
+        del TC
         Dz = X.new_empty(B, T, 4 * H)
+        Dz_ifg = Dz[..., :3 * H].view(B, T, 3, H)
         gY = torch.zeros_like(Hs[:, 1:]) if gY is None else gY
         dh = torch.zeros_like(Hs[:, 0]) if ghT is None else ghT.clone()
         dc = torch.zeros_like(Cs[:, 0]) if gcT is None else gcT.clone()
         for t in range(T - 1, -1, -1):
             gh = gY[:, t] + dh  # dh~ before the mask
-            dc_new = torch.addcmul(dc, gh, dtc[:, t])  # dc + dh~ o (1 - tanh^2)
+            dc_new = torch.addcmul(dc, gh, dtc[:, t])  # dc~ = dc + dh~ o (1 - tanh^2)
             if mask is not None:
                 m = mask[:, t].unsqueeze(1)
                 gh = gh.masked_fill(~m, 0.0)
                 dc_new = torch.where(m, dc_new, 0.0)
-            dz = Dz[:, t]
-            torch.mul(gh * TC[:, t], o[:, t] * (1 - o[:, t]), out=dz[:, 3 * H:])  # dz_o
-            torch.mul(dc_new * g[:, t], i[:, t] * (1 - i[:, t]), out=dz[:, :H])  # dz_i
-            torch.mul(dc_new * i[:, t], 1 - g[:, t] * g[:, t], out=dz[:, 2 * H:3 * H])  # dz_g
-            torch.mul(dc_new * Cs[:, t], f[:, t] * (1 - f[:, t]), out=dz[:, H:2 * H])  # dz_f
-            dh_prev = dz @ W_h  # dz_t W_h
+            torch.mul(dc_new.unsqueeze(1), Aifg[:, t], out=Dz_ifg[:, t])  # dz_i, dz_f, dz_g
+            torch.mul(gh, Ao[:, t], out=Dz[:, t, 3 * H:])  # dz_o
+            dh_prev = Dz[:, t] @ W_h  # dz_t W_h
             dc_prev = dc_new * f[:, t]
             if mask is not None:
                 dh_prev = torch.where(m, dh_prev, dh)  # past the length, the gradient passes the frozen state
