@@ -17,24 +17,25 @@ from __future__ import annotations
 
 import torch
 
+from rnnlab.kernels.views import steps
+
 
 def _elman_forward(X, h0, W_x, W_h, b, mask, relu: bool):
     B, T, F = X.shape
     H = h0.shape[1]
-    Z = torch.nn.functional.linear(X, W_x, b)  # (B, T, H), becomes h~_t in place
+    A = torch.nn.functional.linear(X, W_x, b)  # (B, T, H): W_xh x_t + b_h for every t
     Hs = X.new_empty(B, T + 1, H)
     Hs[:, 0] = h0
     W_hT = W_h.t()
+    a, hs = steps(A), steps(Hs)
+    ms = None if mask is None else steps(mask.unsqueeze(2))
     for t in range(T):
-        z = Z[:, t].addmm_(Hs[:, t], W_hT)
+        z = torch.addmm(a[t], hs[t], W_hT, out=None if ms else hs[t + 1])
         z.relu_() if relu else z.tanh_()
-        if mask is None:
-            Hs[:, t + 1] = z
-        else:
-            m = mask[:, t].unsqueeze(1)
-            torch.where(m, z, Hs[:, t], out=Hs[:, t + 1])
-            z.masked_fill_(~m, 0.0)  # y_t = 0 past the length
-    return Z, Hs
+        if ms:
+            torch.where(ms[t], z, hs[t], out=hs[t + 1])
+    Y = Hs[:, 1:].clone() if mask is None else Hs[:, 1:].masked_fill(~mask.unsqueeze(2), 0.0)  # y_t = m_t h~_t
+    return Y, Hs
 
 
 class ElmanFunction(torch.autograd.Function):
@@ -60,11 +61,13 @@ class ElmanFunction(torch.autograd.Function):
         Dz = X.new_empty(B, T, H)
         gY = torch.zeros_like(Hn) if gY is None else gY
         dh = torch.zeros_like(Hs[:, 0]) if ghT is None else ghT.clone()
+        dzs, gys, ds = steps(Dz), steps(gY), steps(D)
+        ms = None if mask is None else steps(mask.unsqueeze(2))
         for t in range(T - 1, -1, -1):
-            dz = torch.mul(gY[:, t] + dh, D[:, t], out=Dz[:, t])
+            dz = torch.mul(gys[t] + dh, ds[t], out=dzs[t])
             dh_prev = dz @ W_h
-            if mask is not None:
-                dh_prev = torch.where(mask[:, t].unsqueeze(1), dh_prev, dh)
+            if ms:
+                dh_prev = torch.where(ms[t], dh_prev, dh)
             dh = dh_prev
         need = ctx.needs_input_grad
         Dz2 = Dz.view(B * T, H)

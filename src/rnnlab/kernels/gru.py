@@ -35,34 +35,33 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from rnnlab.kernels.views import steps
+
 
 def _gru_forward(X, h0, W_x, W_h, b, b_hc, mask, reset_before: bool):
     B, T, F = X.shape
     H = h0.shape[1]
-    A = torch.nn.functional.linear(X, W_x, b)  # (B, T, 3H): W_x x_t + b, becomes [r, u, n] in place
+    A = torch.nn.functional.linear(X, W_x, b)  # (B, T, 3H): W_x x_t + b, then [r, u, n] in place
     Hs = X.new_empty(B, T + 1, H)
-    Y = X.new_empty(B, T, H)
     Hs[:, 0] = h0
     W_ruT, W_hcT = W_h[: 2 * H].t(), W_h[2 * H:].t()
+    a_ru, a_n = steps(A[..., : 2 * H]), steps(A[..., 2 * H:])
+    r, u = steps(A[..., :H]), steps(A[..., H:2 * H])
+    hs = steps(Hs)
+    ms = None if mask is None else steps(mask.unsqueeze(2))
     for t in range(T):
-        a = A[:, t]
-        h = Hs[:, t]
-        ru = a[:, : 2 * H]
-        ru.addmm_(h, W_ruT).sigmoid_()
-        r, u = a[:, :H], a[:, H:2 * H]
-        n = a[:, 2 * H:]
+        h = hs[t]
+        a_ru[t].addmm_(h, W_ruT).sigmoid_()  # r, u
         if reset_before:
-            n.addmm_(r * h, W_hcT).tanh_()
+            n = a_n[t].addmm_(r[t] * h, W_hcT).tanh_()  # tanh(a_c + W_hc (r h))
         else:
             s = torch.mm(h, W_hcT) if b_hc is None else torch.addmm(b_hc, h, W_hcT)  # W_hc h_{t-1} + b_hc
-            n.addcmul_(r, s).tanh_()
-        new = torch.lerp(n, h, u, out=Y[:, t])  # u h + (1 - u) n
-        if mask is None:
-            Hs[:, t + 1] = new
+            n = a_n[t].addcmul_(r[t], s).tanh_()
+        if ms:
+            torch.where(ms[t], torch.lerp(n, h, u[t]), h, out=hs[t + 1])
         else:
-            m = mask[:, t].unsqueeze(1)
-            torch.where(m, new, h, out=Hs[:, t + 1])
-            Y[:, t].masked_fill_(~m, 0.0)
+            torch.lerp(n, h, u[t], out=hs[t + 1])  # u h + (1 - u) n
+    Y = Hs[:, 1:].clone() if mask is None else Hs[:, 1:].masked_fill(~mask.unsqueeze(2), 0.0)
     return Y, Hs, A
 
 
@@ -95,28 +94,30 @@ class GRUFunction(torch.autograd.Function):
         Dz = X.new_empty(B, T, 3 * H)  # input-side gradients [dz_r, dz_u, dz_c]
         Dh = Dz if before else X.new_empty(B, T, 3 * H)  # recurrent-side gradients (after: dz_c r)
         W_ru, W_hc = W_h[: 2 * H], W_h[2 * H:]
-        gY = torch.zeros_like(Hp) if gY is None else gY
+        dz_r, dz_u, dz_c = (steps(Dz[..., k * H:(k + 1) * H]) for k in (0, 1, 2))
+        dz_ru = steps(Dz[..., :2 * H])
+        dh_ru, dh_c, dhs = steps(Dh[..., :2 * H]), steps(Dh[..., 2 * H:]), steps(Dh)
+        gys = steps(torch.zeros_like(Hp) if gY is None else gY)
+        pus, pcs, prs, rs, us = steps(Pu), steps(Pc), steps(Pr), steps(r), steps(u)
+        ms = None if mask is None else steps(mask.unsqueeze(2))
         dh = torch.zeros_like(Hs[:, 0]) if ghT is None else ghT.clone()
         for t in range(T - 1, -1, -1):
-            gh = gY[:, t] + dh
-            if mask is not None:
-                m = mask[:, t].unsqueeze(1)
-                gh = gh.masked_fill(~m, 0.0)
-            dz = Dz[:, t]
-            torch.mul(gh, Pu[:, t], out=dz[:, H:2 * H])
-            torch.mul(gh, Pc[:, t], out=dz[:, 2 * H:])
+            gh = gys[t] + dh
+            if ms:
+                gh = gh.masked_fill_(~ms[t], 0.0)
+            torch.mul(gh, pus[t], out=dz_u[t])
+            torch.mul(gh, pcs[t], out=dz_c[t])
             if before:
-                drh = dz[:, 2 * H:] @ W_hc  # d(r h_{t-1})
-                torch.mul(drh, Pr[:, t], out=dz[:, :H])
-                dh_prev = torch.addcmul(torch.addmm(gh * u[:, t], dz[:, : 2 * H], W_ru), drh, r[:, t])
+                drh = dz_c[t] @ W_hc  # d(r h_{t-1})
+                torch.mul(drh, prs[t], out=dz_r[t])
+                dh_prev = torch.addmm(gh * us[t], dz_ru[t], W_ru).addcmul_(drh, rs[t])
             else:
-                torch.mul(dz[:, 2 * H:], Pr[:, t], out=dz[:, :H])
-                dr = Dh[:, t]
-                dr[:, : 2 * H] = dz[:, : 2 * H]
-                torch.mul(dz[:, 2 * H:], r[:, t], out=dr[:, 2 * H:])
-                dh_prev = torch.addmm(gh * u[:, t], dr, W_h)
-            if mask is not None:
-                dh_prev = torch.where(m, dh_prev, dh)
+                torch.mul(dz_c[t], prs[t], out=dz_r[t])
+                dh_ru[t].copy_(dz_ru[t])
+                torch.mul(dz_c[t], rs[t], out=dh_c[t])
+                dh_prev = torch.addmm(gh * us[t], dhs[t], W_h)
+            if ms:
+                dh_prev = torch.where(ms[t], dh_prev, dh)
             dh = dh_prev
         need = ctx.needs_input_grad
         Dz2 = Dz.view(B * T, 3 * H)

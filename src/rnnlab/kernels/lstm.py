@@ -34,35 +34,34 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from rnnlab.kernels.views import steps
+
 
 def _lstm_forward(X: Tensor, h0: Tensor, c0: Tensor, W_x: Tensor, W_h: Tensor, b: Tensor | None,
                   mask: Tensor | None):
     B, T, F = X.shape
     H = h0.shape[1]
-    Z = torch.nn.functional.linear(X, W_x, b)  # (B, T, 4H): W_x x_t + b for every t at once
+    Z = torch.nn.functional.linear(X, W_x, b)  # (B, T, 4H): W_x x_t + b for every t, then the gates in place
     Hs = X.new_empty(B, T + 1, H)  # h_0 .. h_T
     Cs = X.new_empty(B, T + 1, H)  # c_0 .. c_T
-    Y = X.new_empty(B, T, H)
     Hs[:, 0] = h0
     Cs[:, 0] = c0
     W_hT = W_h.t()
+    z, zif, zg, zo = steps(Z), *(steps(part) for part in Z.split([2 * H, H, H], dim=2))
+    i, f = steps(Z[..., :H]), steps(Z[..., H:2 * H])
+    hs, cs = steps(Hs), steps(Cs)
+    ms = None if mask is None else steps(mask.unsqueeze(2))  # T x (B, 1)
     for t in range(T):
-        z = Z[:, t]  # (B, 4H), becomes the activated gates in place
-        z.addmm_(Hs[:, t], W_hT)
-        z[:, :2 * H].sigmoid_()  # i, f
-        z[:, 2 * H:3 * H].tanh_()  # g
-        z[:, 3 * H:].sigmoid_()  # o
-        i, f, g, o = z[:, :H], z[:, H:2 * H], z[:, 2 * H:3 * H], z[:, 3 * H:]
-        c = torch.addcmul(f * Cs[:, t], i, g)  # c~_t = i g + f c_{t-1}
-        h = torch.mul(o, torch.tanh(c), out=Y[:, t])  # h~_t
-        if mask is None:
-            Cs[:, t + 1] = c
-            Hs[:, t + 1] = h
-        else:
-            m = mask[:, t].unsqueeze(1)  # (B, 1)
-            torch.where(m, c, Cs[:, t], out=Cs[:, t + 1])
-            torch.where(m, h, Hs[:, t], out=Hs[:, t + 1])
-            Y[:, t].masked_fill_(~m, 0.0)
+        z[t].addmm_(hs[t], W_hT)
+        zif[t].sigmoid_()  # i, f
+        zg[t].tanh_()  # g
+        zo[t].sigmoid_()  # o
+        c = torch.mul(f[t], cs[t], out=None if ms else cs[t + 1]).addcmul_(i[t], zg[t])  # c~_t = i g + f c_{t-1}
+        h = torch.mul(zo[t], c.tanh(), out=None if ms else hs[t + 1])  # h~_t = o tanh(c~_t)
+        if ms:  # past its length a sequence keeps its state
+            torch.where(ms[t], c, cs[t], out=cs[t + 1])
+            torch.where(ms[t], h, hs[t], out=hs[t + 1])
+    Y = Hs[:, 1:].clone() if mask is None else Hs[:, 1:].masked_fill(~mask.unsqueeze(2), 0.0)  # y_t = m_t h~_t
     return Y, Hs, Cs, Z
 
 
@@ -90,24 +89,25 @@ class LSTMFunction(torch.autograd.Function):
         Aifg = torch.stack([g * i * (1 - i), Cs[:, :-1] * f * (1 - f), i * (1 - g * g)], dim=2)  # (B, T, 3, H): dc~ -> dz_i, dz_f, dz_g
         del TC
         Dz = X.new_empty(B, T, 4 * H)
-        Dz_ifg = Dz[..., :3 * H].view(B, T, 3, H)
-        gY = torch.zeros_like(Hs[:, 1:]) if gY is None else gY
+        dz, dz_ifg, dz_o = steps(Dz), steps(Dz[..., :3 * H].view(B, T, 3, H)), steps(Dz[..., 3 * H:])
+        gys = steps(torch.zeros_like(Hs[:, 1:]) if gY is None else gY)
+        dtcs, aos, aifgs, fs = steps(dtc), steps(Ao), steps(Aifg), steps(f)
+        ms = None if mask is None else steps(mask.unsqueeze(2))
         dh = torch.zeros_like(Hs[:, 0]) if ghT is None else ghT.clone()
         dc = torch.zeros_like(Cs[:, 0]) if gcT is None else gcT.clone()
         for t in range(T - 1, -1, -1):
-            gh = gY[:, t] + dh  # dh~ before the mask
-            dc_new = torch.addcmul(dc, gh, dtc[:, t])  # dc~ = dc + dh~ o (1 - tanh^2)
-            if mask is not None:
-                m = mask[:, t].unsqueeze(1)
-                gh = gh.masked_fill(~m, 0.0)
-                dc_new = torch.where(m, dc_new, 0.0)
-            torch.mul(dc_new.unsqueeze(1), Aifg[:, t], out=Dz_ifg[:, t])  # dz_i, dz_f, dz_g
-            torch.mul(gh, Ao[:, t], out=Dz[:, t, 3 * H:])  # dz_o
-            dh_prev = Dz[:, t] @ W_h  # dz_t W_h
-            dc_prev = dc_new * f[:, t]
-            if mask is not None:
-                dh_prev = torch.where(m, dh_prev, dh)  # past the length, the gradient passes the frozen state
-                dc_prev = torch.where(m, dc_prev, dc)
+            gh = gys[t] + dh  # dh~ (before the mask)
+            dc_new = torch.addcmul(dc, gh, dtcs[t])  # dc~ = dc + dh~ o (1 - tanh^2)
+            if ms:
+                gh = gh.masked_fill_(~ms[t], 0.0)
+                dc_new = dc_new.masked_fill_(~ms[t], 0.0)
+            torch.mul(dc_new.unsqueeze(1), aifgs[t], out=dz_ifg[t])  # dz_i, dz_f, dz_g
+            torch.mul(gh, aos[t], out=dz_o[t])  # dz_o
+            dh_prev = dz[t] @ W_h  # dz_t W_h
+            dc_prev = dc_new.mul_(fs[t])  # dc~ f
+            if ms:  # past the length, the gradient passes through the frozen state
+                dh_prev = torch.where(ms[t], dh_prev, dh)
+                dc_prev = torch.where(ms[t], dc_prev, dc)
             dh, dc = dh_prev, dc_prev
         need = ctx.needs_input_grad
         Dz2 = Dz.view(B * T, 4 * H)
