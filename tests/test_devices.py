@@ -43,3 +43,24 @@ def test_demo_on_cuda():
 
     result = run(DemoConfig(steps=3, progress=False, device="cuda"))
     assert all(r["max |diff| outputs"] == "n/a" or r["max |diff| outputs"] < 1e-12 for r in result.conformance)
+
+
+@cuda
+@pytest.mark.parametrize("engine", ["bptt", "torch"])
+@pytest.mark.parametrize("kind", ["rnn", "lstm", "gru", "gru-after"])
+def test_engines_on_cuda_equal_the_reference(kind, engine):
+    from rnnlab import Recurrent
+    from rnnlab.models import make_cell
+
+    if engine == "torch" and kind == "gru":
+        pytest.skip("torch has no kernel for the chapter's GRU")
+    torch.manual_seed(0)
+    cell = make_cell(kind, 6, 16).to("cuda", torch.float64)
+    x = torch.randn(4, 9, 6, dtype=torch.float64, device="cuda", requires_grad=True)
+    lengths = torch.tensor([9, 2, 5, 1], device="cuda")
+    results = []
+    for e in ("reference", engine):
+        y, _ = Recurrent(cell, engine=e)(x, lengths=lengths)
+        results.append([y, *torch.autograd.grad((y * y).sum(), [x, *cell.parameters()])])
+    for a, b in zip(*results):
+        torch.testing.assert_close(a, b)
