@@ -33,12 +33,22 @@ KINDS = {  # name: (torch module, gates, how to make the rnnlab cell from the to
     "lstm": (torch.nn.LSTM, 4)}
 
 
+DEVICE = torch.device("cpu")
+
+
+def sync() -> None:
+    if DEVICE.type == "cuda":
+        torch.cuda.synchronize()
+
+
 def timeit(fn, min_time: float, reps: int) -> float:
     """Median seconds per call, after warm-up, over ``reps`` rounds of at least ``min_time`` each."""
     for _ in range(2):
         fn()
+    sync()
     t0 = time.perf_counter()
     fn()
+    sync()
     one = max(time.perf_counter() - t0, 1e-6)
     inner = max(1, int(min_time / one))
     rounds = []
@@ -46,6 +56,7 @@ def timeit(fn, min_time: float, reps: int) -> float:
         t0 = time.perf_counter()
         for _ in range(inner):
             fn()
+        sync()
         rounds.append((time.perf_counter() - t0) / inner)
     return statistics.median(rounds)
 
@@ -53,16 +64,16 @@ def timeit(fn, min_time: float, reps: int) -> float:
 def matmul_peak(quick: bool) -> float:
     """GFLOP/s of a large float32 matrix product on this machine."""
     n = 1024 if quick else 2048
-    a, b = torch.randn(n, n), torch.randn(n, n)
+    a, b = torch.randn(n, n, device=DEVICE), torch.randn(n, n, device=DEVICE)
     seconds = timeit(lambda: torch.mm(a, b), 0.2, 3)
     return 2 * n**3 / seconds / 1e9
 
 
 def layers_for(kind: str, I: int, H: int):
     """torch's module and the rnnlab cell with the same weights (the chapter's GRU gets its own)."""
-    torch_module = KINDS[kind][0](I, H, batch_first=True)
+    torch_module = KINDS[kind][0](I, H, batch_first=True).to(DEVICE)
     if kind == "gru-before":
-        return torch_module, GRUCell(I, H)
+        return torch_module, GRUCell(I, H, device=DEVICE)
     twin = from_torch(torch_module)
     return torch_module, twin.cells()[0]
 
@@ -73,7 +84,7 @@ def engines_for(kind: str) -> list[str]:
 
 def bench_shape(name: str, quick: bool, peak: float) -> list[dict]:
     B, T, I, H = SHAPES[name]
-    x = torch.randn(B, T, I)
+    x = torch.randn(B, T, I, device=DEVICE)
     rows = []
     min_time, reps = (0.2, 3) if quick else (0.5, 5)
     for kind in KINDS:
@@ -107,7 +118,7 @@ def bench_shape(name: str, quick: bool, peak: float) -> list[dict]:
 def bench_generation(quick: bool) -> list[dict]:
     """One token at a time, the state carried: B=1, H=512, 200 steps."""
     I, H, steps = 64, 512, 200
-    xs = torch.randn(steps, 1, 1, I)
+    xs = torch.randn(steps, 1, 1, I, device=DEVICE)
     rows = []
     for kind in ("lstm", "gru-after", "gru-before"):
         torch_module, cell = layers_for(kind, I, H)
@@ -196,14 +207,17 @@ def main() -> None:
     parser.add_argument("--shapes", nargs="*", help=f"shapes to run (default all): {', '.join(SHAPES)}")
     parser.add_argument("--json", help="write the numbers to this file")
     parser.add_argument("--markdown", help="write the tables to this Markdown file")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda (default %(default)s)")
     args = parser.parse_args()
+    global DEVICE
+    DEVICE = torch.device(args.device)
     torch.manual_seed(0)
     shapes = args.shapes or (["c1", "c3"] if args.quick else list(SHAPES))
     peak = matmul_peak(args.quick)
     print(f"matmul peak {peak:.0f} GFLOP/s", file=sys.stderr)
     result = {"command": "python benchmarks/bench_rnn.py " + " ".join(sys.argv[1:]), "machine": describe(),
               "peak_gflops": peak, "layers": [r for s in shapes for r in bench_shape(s, args.quick, peak)],
-              "generation": bench_generation(args.quick), "memory": bench_memory()}
+              "generation": bench_generation(args.quick), "memory": bench_memory() if DEVICE.type == "cpu" else []}
     print("\n".join(ratio_table(result["layers"])))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
