@@ -121,6 +121,10 @@ def test_engine_choice_and_errors():
     chapter_gru = SPECS[3].make(F, H)
     assert choose_engine("auto", chapter_gru, torch.zeros(1)) == "bptt"
     assert choose_engine("auto", SPECS[2].make(F, H), torch.zeros(1)) == "torch"  # LSTM, float32
+    elman = SPECS[0].make(F, H)
+    assert choose_engine("auto", elman, torch.zeros(1)) == "bptt"  # training: the hand kernel
+    with torch.no_grad():
+        assert choose_engine("auto", elman, torch.zeros(1)) == "torch"  # inference: torch's
     with pytest.raises(ValueError, match="engine 'torch' has no kernel for the chapter's GRU"):
         Recurrent(chapter_gru, engine="torch")
     with pytest.raises(ValueError, match="Recurrent: engine must be one of auto, reference, bptt, torch; received 'fast'"):

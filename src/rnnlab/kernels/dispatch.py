@@ -4,8 +4,8 @@
 - ``bptt``: this package's kernels: a no-grad forward that keeps the gates,
   and the backward derived by hand (see ``lstm``, ``gru``, ``elman``).
 - ``torch``: torch's fused kernels, where they compute the same function.
-- ``auto``: the fastest of these for the cell and device, from the
-  measurements in docs/performance.md.
+- ``auto``: the fastest of these for the cell, the device and whether a
+  gradient is wanted, from the measurements in docs/performance.md.
 """
 
 from __future__ import annotations
@@ -38,11 +38,14 @@ def choose_engine(engine: str, cell, x: Tensor) -> str:
         return engine
     if not isinstance(cell, (ElmanCell, LSTMCell, GRUCell)):
         return "reference"  # a cell of the user's own: only the loop knows it
-    if isinstance(cell, LSTMCell) and x.dtype == torch.float32:
-        return "torch"  # oneDNN (CPU) and cuDNN (GPU) beat the hand kernel for the LSTM
-    if x.is_cuda and supports(cell):
-        return "torch"
-    return "bptt"
+    if not supports(cell):
+        return "bptt"  # the chapter's GRU: no fused kernel anywhere
+    if x.is_cuda:
+        return "torch"  # cuDNN; the hand kernels' time loop is launch-bound on a GPU
+    if isinstance(cell, LSTMCell):
+        return "torch" if x.dtype == torch.float32 else "bptt"  # oneDNN is the fastest float32 LSTM
+    training = torch.is_grad_enabled() and (x.requires_grad or any(p.requires_grad for p in cell.parameters()))
+    return "bptt" if training else "torch"  # Elman, torch's GRU: hand BPTT trains faster, torch infers faster
 
 
 def run_sequence(engine: str, cell, x: Tensor, state, lengths: Tensor | None):
