@@ -35,14 +35,14 @@ CASES = {
         target="test <= 1.92 nats/char (small transformer); trigram 2.23",
         config=charlm.CharLMConfig(
             data=str(DATA / "names" / "names.txt"), format="words", validation=1000, test=1000, split_seed=0,
-            cell="lstm", layers=2, hidden_size=256, embedding_dim=32, dropout=0.2,
-            train=TrainConfig(epochs=20, lr=3e-3, schedule="cosine", early_stopping=4))),
+            cell="lstm", layers=2, hidden_size=384, embedding_dim=64, dropout=0.35,
+            train=TrainConfig(epochs=30, lr=2e-3, schedule="cosine", early_stopping=5))),
     "shakespeare": dict(
         target="test <= 1.47 nats/char on the last 10% within 30 minutes; 5-gram 1.75",
         config=charlm.CharLMConfig(
             data=str(DATA / "tinyshakespeare" / "input.txt"), format="text", validation=0.05, test=0.1,
-            cell="lstm", layers=2, hidden_size=512, embedding_dim=64, dropout=0.2, batch_size=64, bptt=100,
-            samples=1, train=TrainConfig(epochs=50, lr=2e-3, schedule="constant", max_minutes=30))),
+            cell="lstm", layers=2, hidden_size=512, embedding_dim=64, dropout=0.25, batch_size=64, bptt=100,
+            samples=1, train=TrainConfig(epochs=100, lr=2e-3, schedule="plateau", max_minutes=30))),
 }
 
 

@@ -30,7 +30,7 @@ class Corpus:
     validation: list[str] | str
     test: list[str] | str
     train_set: set[str] = field(default_factory=set)
-    held_out_set: set[str] = field(default_factory=set)
+    held_out_set: set[str] = field(default_factory=set)  # real words that training never saw
 
     def encode_word(self, word: str) -> list[int]:
         return [self.vocab.bos_id] + self.vocab.encode(word) + [self.vocab.eos_id]
@@ -53,18 +53,21 @@ def _check_characters(vocab_chars: set[str], path) -> None:
 
 def load_words(words: list[str], source: str, validation: float | int, test: float | int, seed: int,
                path=None) -> Corpus:
-    """A word-list corpus: distinct words, a deterministic split, characters from the training words."""
-    words = list(dict.fromkeys(words))  # distinct, first-seen order
+    """A word-list corpus: a deterministic split of its lines, characters from the training words.
+
+    Every line is an example, repeats included (a name that occurs twice is
+    twice as likely), as in the public benchmarks on such lists.
+    """
     _check_characters(set("".join(words)), path)
-    if len(words) < 3:
-        raise DataError(path, f"holds {len(words)} distinct word(s); a word list needs at least 3")
+    if len(set(words)) < 3:
+        raise DataError(path, f"holds {len(set(words))} distinct word(s); a word list needs at least 3")
     try:
         train, val, tst = split_items(words, validation, test, seed)
     except ValueError as error:
         raise DataError(path, str(error)) from None
     chars = sorted(set("".join(train)))
     vocab = Vocabulary([PAD, BOS, EOS, UNK] + chars)
-    return Corpus("words", source, vocab, train, val, tst, set(train), set(val) | set(tst))
+    return Corpus("words", source, vocab, train, val, tst, set(train), (set(val) | set(tst)) - set(train))
 
 
 def load_text(text: str, source: str, validation: float | int, test: float | int, path=None) -> Corpus:
