@@ -88,7 +88,21 @@ def load_text(text: str, source: str, validation: float | int, test: float | int
 
 def load_corpus(data: str | None, fmt: str, words: int, validation: float | int, test: float | int,
                 seed: int) -> Corpus:
-    """The embedded English word list (``data`` None), or a user's word list or text file."""
+    """The embedded English word list (``data`` None), or a user's word list or text file.
+
+    ``validation`` 0 makes the test split double as the validation split (the
+    char-rnn / nanoGPT protocol for tiny-shakespeare: train on the first 90%,
+    select and report on the last 10%); the test number is then optimistic.
+    """
+    corpus = _load_corpus(data, fmt, words, validation, test, seed)
+    if not validation:
+        if not test:
+            raise ValueError("validation and test are both 0: nothing would be held out")
+        corpus.validation = corpus.test
+    return corpus
+
+
+def _load_corpus(data, fmt, words, validation, test, seed) -> Corpus:
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}; received {fmt!r}")
     if data is None:
