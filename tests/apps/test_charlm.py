@@ -43,6 +43,10 @@ def test_word_list_and_text_corpora(words_file, text_file):
     assert text.kind == "text" and abs(len(text.test) - 0.1 * len(text.train) / 0.8) < 2
     forced = load_corpus(str(words_file), "text", 0, 0.1, 0.1, seed=0)
     assert forced.kind == "text"
+    shared = load_corpus(str(text_file), "text", 0, 0, 0.1, seed=0)
+    assert shared.validation is shared.test and len(shared.train) > 0.85 * len(text_file.read_text())
+    with pytest.raises(ValueError, match="nothing would be held out"):
+        load_corpus(str(text_file), "text", 0, 0, 0, seed=0)
     embedded = load_corpus(None, "auto", 3000, 100, 100, seed=0)
     assert embedded.kind == "words" and len(embedded.train) == 2800
 
