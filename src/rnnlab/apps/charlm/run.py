@@ -119,16 +119,17 @@ def train(config: CharLMConfig, resume: bool = False) -> CharLMResult:
             "corpus": {"kind": corpus.kind, "source": corpus.source}}
     result = fit(model, _task(config, corpus), config.train, run_dir, meta, resume=resume)
     samples, novelty = [], {}
-    if result.stopped != "max_steps" and config.samples:
+    if result.stopped == "max_steps":
+        return CharLMResult(run_dir, result.test, result.validation, samples, novelty, result.stopped)
+    if config.samples:
         samples = generate(result.model, corpus.vocab, corpus.kind, config.samples, config.temperature,
                            config.top_k, seed=config.train.seed)
-        if corpus.kind == "words":
-            novelty = novelty_of(samples, corpus)
-        if is_main_process():
-            (run_dir / "samples.txt").write_text("\n".join(samples) + "\n", encoding="utf-8")
-            (run_dir / "summary.json").write_text(json.dumps(
-                {"test": result.test, "validation": result.validation, "novelty": novelty,
-                 "corpus": meta["corpus"]}, indent=1), encoding="utf-8")
+        novelty = novelty_of(samples, corpus) if corpus.kind == "words" else {}
+    if is_main_process():
+        (run_dir / "samples.txt").write_text("".join(s + "\n" for s in samples), encoding="utf-8")
+        (run_dir / "summary.json").write_text(json.dumps(
+            {"test": result.test, "validation": result.validation, "novelty": novelty, "corpus": meta["corpus"],
+             "stopped": result.stopped}, indent=1), encoding="utf-8")
     return CharLMResult(run_dir, result.test, result.validation, samples, novelty, result.stopped)
 
 
