@@ -75,6 +75,13 @@ def write_markdown(records: list[dict]) -> None:
                      f"{r['test']['perplexity']:.3f} | {r['seconds'] / 60:.1f} min ({r['stopped']}) | "
                      f"{r['target']} | {markdown(r['machine'])} |")
     lines += ["", "Commands:", ""] + [f"- `{r['command']}`" for r in latest.values()]
+    lines += ["", "Every run recorded in docs/charlm.json, oldest first (the settings changed between some):", "",
+              "| case | model | validation, test | test nats/char | training time |", "|---|---|---|---:|---:|"]
+    for r in records:
+        c = r["config"]
+        lines.append(f"| {r['case']} | {c['cell']} {c['layers']}x{c['hidden_size']}, dropout {c['dropout']} | "
+                     f"{c['validation'] or 'the test split'}, {c['test']} | {r['test']['loss']:.4f} | "
+                     f"{r['seconds'] / 60:.1f} min |")
     for name, r in latest.items():
         if r["samples"]:
             lines += ["", f"Samples ({name}):", "", "```", *r["samples"][:20], "```"]
