@@ -137,3 +137,20 @@ def test_kernels_keep_no_graph_per_step():
     y, _ = Recurrent(cell, engine="bptt")(torch.randn(B, 50, F, requires_grad=True))
     assert type(y.grad_fn).__name__ == "LSTMFunctionBackward"
     assert isinstance(SPECS[2].make(F, H).initial_state(1), LSTMState)
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=SPEC_IDS)
+def test_one_step_inference_equals_the_reference(spec):
+    """The samplers' path: one time step, no gradient, the state carried."""
+    torch.manual_seed(0)
+    cell = spec.make(F, H, dtype=torch.float64)
+    x = torch.randn(B, 3, F, dtype=torch.float64)
+    with torch.no_grad():
+        assert choose_engine("auto", cell, x[:, :1]) == "bptt"
+        expected, _ = Recurrent(cell, engine="reference")(x)
+        state, steps = None, []
+        for t in range(3):
+            y, state = Recurrent(cell)(x[:, t:t + 1], state)
+            steps.append(y)
+    torch.testing.assert_close(torch.cat(steps, 1), expected, atol=1e-12, rtol=1e-10)
+    assert isinstance(state, LSTMState) == spec.is_lstm

@@ -19,6 +19,7 @@ from rnnlab.kernels.fused import supports, torch_sequence
 from rnnlab.kernels.gru import GRUFunction
 from rnnlab.kernels.lstm import LSTMFunction
 from rnnlab.kernels.masks import length_mask
+from rnnlab.kernels.step import infer_step
 
 ENGINES = ("auto", "reference", "bptt", "torch")
 
@@ -26,6 +27,14 @@ ENGINES = ("auto", "reference", "bptt", "torch")
 def check_engine(engine: str, where: str = "engine") -> None:
     if engine not in ENGINES:
         raise ValueError(f"{where} must be one of {', '.join(ENGINES)}; received {engine!r}")
+
+
+def _wants_grad(cell, x: Tensor, state=None) -> bool:
+    """Whether autograd would record this call (training), or not (inference)."""
+    if not torch.is_grad_enabled():
+        return False
+    leaves = [x, *cell.parameters()] + ([] if state is None else list(state) if isinstance(state, tuple) else [state])
+    return any(t.requires_grad for t in leaves)
 
 
 def choose_engine(engine: str, cell, x: Tensor) -> str:
@@ -42,16 +51,20 @@ def choose_engine(engine: str, cell, x: Tensor) -> str:
         return "bptt"  # the chapter's GRU: no fused kernel anywhere
     if x.is_cuda:
         return "torch"  # cuDNN; the hand kernels' time loop is launch-bound on a GPU
+    if x.dim() == 3 and x.shape[1] == 1 and not _wants_grad(cell, x):
+        return "bptt"  # one step without a gradient: a few operations beat a fused call's set-up
     if isinstance(cell, LSTMCell):
         return "torch" if x.dtype == torch.float32 else "bptt"  # oneDNN is the fastest float32 LSTM
-    training = torch.is_grad_enabled() and (x.requires_grad or any(p.requires_grad for p in cell.parameters()))
-    return "bptt" if training else "torch"  # Elman, torch's GRU: hand BPTT trains faster, torch infers faster
+    return "bptt" if _wants_grad(cell, x) else "torch"  # Elman, torch's GRU: hand BPTT trains faster, torch infers faster
 
 
 def run_sequence(engine: str, cell, x: Tensor, state, lengths: Tensor | None):
     """``(y: (B, T, H), final_state)`` for ``x: (B, T, F)``, an initial state and optional lengths."""
     if engine == "torch":
         return torch_sequence(cell, x, state, lengths)
+    if x.shape[1] == 1 and not _wants_grad(cell, x, state):  # one token at a time, as samplers go
+        h, state = infer_step(cell, x[:, 0], state)  # lengths are all 1 here: every row takes the step
+        return h.unsqueeze(1), state  # (B, 1, H)
     mask = None if lengths is None else length_mask(lengths, x.shape[1])  # (B, T)
     W_x, W_h, b = cell.stacked_weights()
     if isinstance(cell, LSTMCell):
