@@ -131,6 +131,26 @@ def test_engine_choice_and_errors():
         Recurrent(chapter_gru, engine="fast")
 
 
+def test_a_cell_of_ones_own_runs_the_reference_loop():
+    from rnnlab.core import ElmanCell
+
+    class Doubling(ElmanCell.__mro__[1]):  # a user's own Cell subclass
+        def __init__(self):
+            super().__init__(F, H)
+            self.W_x, self.W_h, self.b = torch.nn.Parameter(torch.zeros(H, F)), torch.nn.Parameter(torch.eye(H)), None
+
+        def step(self, x, h):
+            h = 2 * h + x.sum(1, keepdim=True)
+            return h, h
+
+    cell = Doubling()
+    assert choose_engine("auto", cell, torch.zeros(1)) == "reference"
+    y, _ = Recurrent(cell)(torch.ones(1, 3, F))
+    assert y[0, :, 0].tolist() == [3.0, 9.0, 21.0]
+    with pytest.raises(ValueError, match="engine 'bptt' has kernels for ElmanCell, LSTMCell and GRUCell only"):
+        choose_engine("bptt", cell, torch.zeros(1))
+
+
 def test_kernels_keep_no_graph_per_step():
     """The bptt kernels save the gates and states, not one autograd node per step."""
     cell = SPECS[2].make(F, H)

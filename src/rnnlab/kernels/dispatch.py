@@ -40,12 +40,16 @@ def _wants_grad(cell, x: Tensor, state=None) -> bool:
 def choose_engine(engine: str, cell, x: Tensor) -> str:
     """Resolve ``auto``; refuse ``torch`` for a function torch does not have."""
     check_engine(engine)
+    builtin = isinstance(cell, (ElmanCell, LSTMCell, GRUCell))
+    if engine in ("bptt", "torch") and not builtin:
+        raise ValueError(f"engine {engine!r} has kernels for ElmanCell, LSTMCell and GRUCell only; "
+                         f"{type(cell).__name__} runs with engine 'reference' (or 'auto')")
     if engine == "torch" and not supports(cell):
         raise ValueError(f"engine 'torch' has no kernel for {type(cell).__name__}(reset='before'), the chapter's "
                          f"GRU; use engine 'bptt' or 'auto'")
     if engine != "auto":
         return engine
-    if not isinstance(cell, (ElmanCell, LSTMCell, GRUCell)):
+    if not builtin:
         return "reference"  # a cell of the user's own: only the loop knows it
     if not supports(cell):
         return "bptt"  # the chapter's GRU: no fused kernel anywhere
