@@ -30,8 +30,9 @@ def add_parser(commands) -> None:
     t.add_argument("--format", choices=FORMATS, help="how to read --data (default auto: a word list when nearly "
                                                      "every line is one word)")
     t.add_argument("--words", type=int, help=f"size of the embedded word list (default {d.words})")
-    t.add_argument("--validation", type=size, help=f"held-out validation words (count or fraction) or trailing "
-                                                   f"text share (default {d.validation})")
+    t.add_argument("--validation", type=size, help=f"held-out validation words (count or fraction) or text share "
+                                                   f"before the test text; 0: the test split also selects the "
+                                                   f"model (default {d.validation})")
     t.add_argument("--test", type=size, help=f"held-out test words or trailing text share (default {d.test})")
     t.add_argument("--split-seed", type=int, help=f"seed of the word-list split (default {d.split_seed})")
     t.add_argument("--cell", choices=CELL_KINDS, help=f"recurrent cell (default {d.cell})")
