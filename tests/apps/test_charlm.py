@@ -166,6 +166,7 @@ def test_a_second_run_into_the_same_folder_overwrites_nothing(words_file, tmp_pa
     (["--layers", "0"], "layers must be at least 1; received 0"),
     (["--validation", "half"], "expected a count or a fraction; received 'half'"),
     (["--resume"], "--resume needs --out"),
+    (["--engine", "fast"], "argument --engine: invalid choice: 'fast'"),
 ])
 def test_bad_options(capsys, argv, message):
     with pytest.raises(SystemExit) as exit_:
@@ -183,3 +184,11 @@ def test_unknown_prefix_characters(words_file, tmp_path, capsys):
     capsys.readouterr()
     assert main(["charlm", "sample", str(out), "--prefix", "xyz"]) == 2
     assert "the prefix holds characters the model never saw: 'xyz'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("engine", ["reference", "bptt"])
+def test_every_engine_trains_the_chapters_gru(words_file, tmp_path, engine):
+    out = tmp_path / engine
+    assert main(["charlm", "train", "--data", str(words_file), "--validation", "50", "--test", "50", "--epochs", "1",
+                 "--cell", "gru", "--engine", engine, "--samples", "0", "--out", str(out), *FAST]) == 0
+    assert json.loads((out / "best.json").read_text())["config"]["engine"] == engine
