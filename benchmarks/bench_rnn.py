@@ -25,10 +25,10 @@ import torch
 from machine import describe, markdown
 
 from rnnlab import Recurrent, from_torch
-from rnnlab.core import GRUCell, LSTMCell
+from rnnlab.core import GRUCell
 
 SHAPES = {"c1": (32, 100, 64, 256), "c2": (64, 50, 128, 512), "c3": (1, 200, 64, 256), "c4": (128, 35, 650, 650)}
-KINDS = {  # name: (torch module, gates, how to make the rnnlab cell from the torch module's twin)
+KINDS = {  # name: (torch module, gate blocks)
     "rnn": (torch.nn.RNN, 1), "gru-before": (torch.nn.GRU, 3), "gru-after": (torch.nn.GRU, 3),
     "lstm": (torch.nn.LSTM, 4)}
 

@@ -37,19 +37,23 @@ def _wants_grad(cell, x: Tensor, state=None) -> bool:
     return any(t.requires_grad for t in leaves)
 
 
-def choose_engine(engine: str, cell, x: Tensor) -> str:
-    """Resolve ``auto``; refuse ``torch`` for a function torch does not have."""
-    check_engine(engine)
-    builtin = isinstance(cell, (ElmanCell, LSTMCell, GRUCell))
-    if engine in ("bptt", "torch") and not builtin:
-        raise ValueError(f"engine {engine!r} has kernels for ElmanCell, LSTMCell and GRUCell only; "
+def check_engine_for(engine: str, cell, where: str = "engine") -> None:
+    """Raise ValueError unless ``engine`` is a known engine that can run ``cell``."""
+    check_engine(engine, where)
+    if engine in ("bptt", "torch") and not isinstance(cell, (ElmanCell, LSTMCell, GRUCell)):
+        raise ValueError(f"{where} {engine!r} has kernels for ElmanCell, LSTMCell and GRUCell only; "
                          f"{type(cell).__name__} runs with engine 'reference' (or 'auto')")
     if engine == "torch" and not supports(cell):
-        raise ValueError(f"engine 'torch' has no kernel for {type(cell).__name__}(reset='before'), the chapter's "
-                         f"GRU; use engine 'bptt' or 'auto'")
+        raise ValueError(f"{where} 'torch' has no kernel for the chapter's GRU (reset='before'); "
+                         f"use engine 'bptt' or 'auto'")
+
+
+def choose_engine(engine: str, cell, x: Tensor) -> str:
+    """Resolve ``auto`` to the fastest engine for the cell, device and gradient; check any other."""
+    check_engine_for(engine, cell)
     if engine != "auto":
         return engine
-    if not builtin:
+    if not isinstance(cell, (ElmanCell, LSTMCell, GRUCell)):
         return "reference"  # a cell of the user's own: only the loop knows it
     if not supports(cell):
         return "bptt"  # the chapter's GRU: no fused kernel anywhere

@@ -33,7 +33,6 @@ for the chapter's candidate block).
 from __future__ import annotations
 
 import torch
-from torch import Tensor
 
 from rnnlab.kernels.views import steps
 

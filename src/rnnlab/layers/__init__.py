@@ -10,7 +10,8 @@ length and zeroes its padded outputs; a PackedSequence is accepted too.
 
 from rnnlab.layers.base import Layer
 from rnnlab.layers.bidirectional import Bidirectional
-from rnnlab.layers.lengths import length_mask, reverse_padded
+from rnnlab.kernels.masks import length_mask
+from rnnlab.layers.lengths import reverse_padded
 from rnnlab.layers.recurrent import Recurrent
 from rnnlab.layers.stacked import Stacked
 

@@ -7,7 +7,6 @@ from torch import Tensor
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from rnnlab.core.checks import shape_str
-from rnnlab.kernels.masks import length_mask
 
 
 def check_lengths(lengths, batch: int, steps: int, where: str, device) -> Tensor | None:

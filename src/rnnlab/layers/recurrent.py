@@ -6,10 +6,11 @@ import torch
 from torch import Tensor
 
 from rnnlab.core import Cell, map_state
-from rnnlab.kernels import choose_engine, run_sequence, torch_supports
-from rnnlab.kernels.dispatch import check_engine
+from rnnlab.kernels import choose_engine, run_sequence
+from rnnlab.kernels.dispatch import check_engine_for
+from rnnlab.kernels.masks import length_mask
 from rnnlab.layers.base import Layer
-from rnnlab.layers.lengths import length_mask, reverse_padded
+from rnnlab.layers.lengths import reverse_padded
 
 
 class Recurrent(Layer):
@@ -37,10 +38,7 @@ class Recurrent(Layer):
         super().__init__()
         if not isinstance(cell, Cell):
             raise ValueError(f"Recurrent: cell must be an rnnlab.core cell; received {type(cell).__name__}")
-        check_engine(engine, "Recurrent: engine")
-        if engine == "torch" and not torch_supports(cell):
-            raise ValueError("Recurrent: engine 'torch' has no kernel for the chapter's GRU (reset='before'); "
-                             "use engine 'bptt' or 'auto'")
+        check_engine_for(engine, cell, "Recurrent: engine")
         self.cell = cell
         self.reverse = reverse
         self.engine = engine
