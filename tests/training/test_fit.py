@@ -120,3 +120,24 @@ def test_time_limit_validates_tests_and_keeps_the_epoch_open(tmp_path):
     assert "loss" in result.test and (tmp_path / "best.json").exists()
     progress = json.loads((tmp_path / "last.json").read_text())["counters"]["progress"]
     assert (progress["epoch"], progress["batch"]) == (0, 1)
+
+
+def test_ctrl_c_saves_a_checkpoint_that_resumes_bit_equal(tmp_path):
+    """Interrupted inside a step (as Ctrl-C does): the step is dropped, the run resumes to the same weights."""
+    config = TrainConfig(epochs=2, lr=0.01, **QUIET)
+    fit(toy_model(dropout=0.3), CountingTask(), config, tmp_path / "a", {"app": "toy"})
+
+    class Interrupted(CountingTask):
+        def loss(self, model, batch):
+            if self.calls == 6:
+                self.calls += 1
+                raise KeyboardInterrupt
+            return super().loss(model, batch)
+
+    with pytest.raises(KeyboardInterrupt):
+        fit(toy_model(dropout=0.3), Interrupted(), config, tmp_path / "b", {"app": "toy"})
+    progress = json.loads((tmp_path / "b" / "last.json").read_text())["counters"]["progress"]
+    assert (progress["epoch"], progress["batch"], progress["step"]) == (0, 6, 6)
+    fit(toy_model(dropout=0.3), CountingTask(), config, tmp_path / "b", {"app": "toy"}, resume=True)
+    a, b = _weights(tmp_path / "a"), _weights(tmp_path / "b")
+    assert all(torch.equal(a[k], b[k]) for k in a)
