@@ -189,7 +189,8 @@ def write_markdown(path: Path, result: dict) -> None:
              "Training is forward + backward of the sum of all outputs; inference is the forward under no_grad. "
              "`x torch.nn` is the ratio to torch.nn.RNN/GRU/LSTM in the same run (for the chapter's GRU, to "
              "torch.nn.GRU, which computes the other reset form). `gru-before` is the chapter's GRU, "
-             "`gru-after` torch's.", "", *ratio_table(result["layers"]), "",
+             "`gru-after` torch's. Whether a compiled time loop would do better: docs/performance-compiled.md.",
+             "", *ratio_table(result["layers"]), "",
              "## One token at a time (B=1, H=512, 200 steps, state carried)", "",
              "| cell | rnnlab tok/s | torch.nn tok/s | ratio |", "|---|---:|---:|---:|"]
     for r in result["generation"]:
