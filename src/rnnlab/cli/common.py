@@ -47,7 +47,11 @@ def add_train_arguments(parser: argparse.ArgumentParser, defaults: TrainConfig) 
     g.add_argument("--nan-patience", type=int,
                    help=f"stop after this many non-finite steps in a row (default {d.nan_patience})")
     g.add_argument("--early-stopping", type=int,
-                   help=f"stop after this many epochs without a better validation loss; 0: off (default {d.early_stopping})")
+                   help=f"stop after this many epochs without a better validation metric; 0: off "
+                        f"(default {d.early_stopping})")
+    g.add_argument("--monitor", help=f"the validation metric that picks the best weights (default {d.monitor})")
+    g.add_argument("--monitor-mode", choices=("min", "max"),
+                   help=f"whether lower or higher --monitor is better (default {d.monitor_mode})")
     g.add_argument("--seed", type=int, help=f"random seed (default {d.seed})")
     g.add_argument("--device", help=f"auto (cuda if available), cpu, cuda, cuda:N (default {d.device})")
     g.add_argument("--max-steps", type=int, help="stop after this many optimiser steps (a checkpoint is written)")

@@ -1,7 +1,8 @@
-"""Reusable model parts: input embeddings, recurrent stacks by name, language models."""
+"""Reusable model parts: input embeddings, recurrent stacks by name, language models, sequence classifiers."""
 
-from rnnlab.models.embedding import OneHot, make_input
+from rnnlab.models.classifier import POOLINGS, SequenceClassifier, last_hidden, pool
+from rnnlab.models.embedding import OneHot, make_input, pretrained_embedding
 from rnnlab.models.language_model import LanguageModel
 from rnnlab.models.stack import CELL_KINDS, make_cell, make_stack
 
-__all__ = ["OneHot", "make_input", "CELL_KINDS", "make_cell", "make_stack", "LanguageModel"]
+__all__ = ["OneHot", "make_input", "pretrained_embedding", "POOLINGS", "SequenceClassifier", "last_hidden", "pool", "CELL_KINDS", "make_cell", "make_stack", "LanguageModel"]

@@ -27,3 +27,27 @@ def make_input(vocab_size: int, embedding_dim: int, padding_idx: int | None = No
     if embedding_dim == 0:
         return OneHot(vocab_size)
     return nn.Embedding(vocab_size, embedding_dim, padding_idx=padding_idx)
+
+
+def pretrained_embedding(tokens: list[str], words: list[str], vectors: Tensor, freeze: bool = False,
+                         padding_idx: int | None = None, seed: int = 0) -> tuple[nn.Embedding, int]:
+    """An embedding whose row for ``tokens[k]`` is that word's pretrained vector, and how many were found.
+
+    A token the vectors lack gets its own random row, drawn from a normal with
+    the pretrained vectors' own spread (so it neither dominates nor vanishes);
+    the padding row is zero. ``freeze`` keeps every row fixed in training.
+    """
+    dim = vectors.shape[1]
+    found = {w: k for k, w in enumerate(words)}
+    std = float(vectors.std()) if vectors.numel() > 1 else 1.0
+    generator = torch.Generator().manual_seed(seed)
+    weight = torch.randn(len(tokens), dim, generator=generator) * std
+    hits = 0
+    for row, token in enumerate(tokens):
+        if token in found:
+            weight[row] = vectors[found[token]]
+            hits += 1
+    if padding_idx is not None:
+        weight[padding_idx] = 0.0
+    embedding = nn.Embedding.from_pretrained(weight, freeze=freeze, padding_idx=padding_idx)
+    return embedding, hits

@@ -4,7 +4,7 @@ from rnnlab.training.checkpoint import CheckpointError, load_checkpoint, save_ch
 from rnnlab.training.clipping import Clipper, clip_grad_norm, clip_grad_value, grad_norm
 from rnnlab.training.devices import resolve_device
 from rnnlab.training.distributed import is_main_process
-from rnnlab.training.fit import FitResult, RunExists, TrainConfig, fit
+from rnnlab.training.fit import FitResult, RunExists, TrainConfig, continued, fit
 from rnnlab.training.guards import NonFiniteGuard, TrainingDiverged
 from rnnlab.training.optim import OPTIMIZERS, SCHEDULES, build_optimizer, build_schedule
 from rnnlab.training.seeding import seed_everything
@@ -13,6 +13,7 @@ from rnnlab.training.tbptt import TBPTT, run_window
 __all__ = [
     "TrainConfig",
     "fit",
+    "continued",
     "FitResult",
     "RunExists",
     "Clipper",

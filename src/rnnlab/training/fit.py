@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -72,6 +72,8 @@ class TrainConfig:
     clip_threshold: float = 1.0
     nan_patience: int = 5
     early_stopping: int = 0
+    monitor: str = "loss"
+    monitor_mode: str = "min"
     seed: int = 0
     device: str = "auto"
     max_steps: int | None = None
@@ -93,7 +95,18 @@ class TrainConfig:
                 raise ValueError(f"{name.replace('_', ' ')} must not be negative; received {getattr(self, name)}")
         if self.log_every < 1 or self.nan_patience < 1:
             raise ValueError("log every and nan patience must be at least 1")
+        if self.monitor_mode not in ("min", "max"):
+            raise ValueError(f"monitor mode must be 'min' or 'max'; received {self.monitor_mode!r}")
         Clipper(self.clip, self.clip_threshold)  # validates the clipping options
+
+
+def continued(config: TrainConfig, epochs: int | None = None, max_steps: int | None = None,
+              progress: bool = True) -> TrainConfig:
+    """An interrupted run's saved config, to continue it: only its length may change.
+
+    A step limit that is not given again is lifted: continuing runs to the end.
+    """
+    return replace(config, progress=progress, max_steps=max_steps, epochs=config.epochs if epochs is None else epochs)
 
 
 @dataclass
@@ -103,7 +116,7 @@ class Progress:
     epoch: int = 0
     batch: int = 0  # batches of this epoch already consumed
     step: int = 0  # optimiser steps taken (skipped non-finite steps count as batches, not steps)
-    best_loss: float = math.inf
+    best_loss: float = math.inf  # the best monitored validation metric, signed so that lower is better
     best_epoch: int = -1
     bad_epochs: int = 0
     seconds: float = 0.0
@@ -292,8 +305,12 @@ class _Trainer:
                  ", ".join(f"{k} {v:.4f}" for k, v in metrics.items()))
         if isinstance(self.schedule, torch.optim.lr_scheduler.ReduceLROnPlateau):
             self.schedule.step(metrics["loss"])
-        if metrics["loss"] < progress.best_loss:
-            progress.best_loss, progress.best_epoch, progress.bad_epochs = metrics["loss"], progress.epoch, 0
+        if self.config.monitor not in metrics:
+            raise ValueError(f"monitor {self.config.monitor!r} is not among the validation metrics: "
+                             f"{', '.join(metrics)}")
+        score = metrics[self.config.monitor] * (1 if self.config.monitor_mode == "min" else -1)
+        if score < progress.best_loss:
+            progress.best_loss, progress.best_epoch, progress.bad_epochs = score, progress.epoch, 0
             self.save_best(metrics)
         else:
             progress.bad_epochs += 1
@@ -307,7 +324,7 @@ class _Trainer:
         progress.seconds = time.perf_counter() - start
         self.save_last(rng_state())
         if config.early_stopping and progress.bad_epochs >= config.early_stopping:
-            log.info("early stopping: no better validation loss for %d epochs", progress.bad_epochs)
+            log.info("early stopping: no better validation %s for %d epochs", config.monitor, progress.bad_epochs)
             result.stopped = "early_stopping"
             return True
         return False

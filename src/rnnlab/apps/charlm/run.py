@@ -21,7 +21,7 @@ from rnnlab.data import DataError, Vocabulary, read_lines, read_text
 from rnnlab.decoding import sample
 from rnnlab.kernels.dispatch import check_engine
 from rnnlab.models import CELL_KINDS, LanguageModel
-from rnnlab.training import TrainConfig, fit, is_main_process, resolve_device, seed_everything
+from rnnlab.training import TrainConfig, continued, fit, is_main_process, resolve_device, seed_everything
 from rnnlab.training.checkpoint import CheckpointError, load_checkpoint, prefixed
 from rnnlab.training.tbptt import TBPTT
 
@@ -137,14 +137,13 @@ def resume(out: str | Path, epochs: int | None = None, max_steps: int | None = N
            progress: bool = True) -> CharLMResult:
     """Continue the run in ``out`` with the config saved in its checkpoint.
 
-    Only the length of the run can change (``epochs``, ``max_steps``); with
-    both unchanged, the result is bit for bit the uninterrupted run's.
+    Only the length of the run can change (``epochs``, ``max_steps``; a step
+    limit not given again is lifted); the result is bit for bit the
+    uninterrupted run's.
     """
     _, meta = load_checkpoint(Path(out) / "last.json", app=APP)
     saved = CharLMConfig.from_json(meta["config"])
-    length = {k: v for k, v in (("epochs", epochs), ("max_steps", max_steps)) if v is not None}
-    config = replace(saved, out=str(out), train=replace(saved.train, progress=progress, **length))
-    return train(config, resume=True)
+    return train(replace(saved, out=str(out), train=continued(saved.train, epochs, max_steps, progress)), resume=True)
 
 
 def novelty_of(words: list[str], corpus: Corpus) -> dict[str, float]:
