@@ -52,6 +52,8 @@ def add_train_arguments(parser: argparse.ArgumentParser, defaults: TrainConfig) 
     g.add_argument("--monitor", help=f"the validation metric that picks the best weights (default {d.monitor})")
     g.add_argument("--monitor-mode", choices=("min", "max"),
                    help=f"whether lower or higher --monitor is better (default {d.monitor_mode})")
+    g.add_argument("--average", type=float, help=f"validate and keep an exponential moving average of the weights "
+                                                 f"with this decay, e.g. 0.999; 0: off (default {d.average})")
     g.add_argument("--seed", type=int, help=f"random seed (default {d.seed})")
     g.add_argument("--device", help=f"auto (cuda if available), cpu, cuda, cuda:N (default {d.device})")
     g.add_argument("--max-steps", type=int, help="stop after this many optimiser steps (a checkpoint is written)")

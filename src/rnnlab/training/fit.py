@@ -23,6 +23,7 @@ import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
+from rnnlab.training.averaging import WeightAverage
 from rnnlab.training.checkpoint import flatten, load_checkpoint, prefixed, save_checkpoint, unflatten
 from rnnlab.training.clipping import Clipper
 from rnnlab.training.devices import resolve_device
@@ -74,6 +75,7 @@ class TrainConfig:
     early_stopping: int = 0
     monitor: str = "loss"
     monitor_mode: str = "min"
+    average: float = 0.0
     seed: int = 0
     device: str = "auto"
     max_steps: int | None = None
@@ -95,6 +97,9 @@ class TrainConfig:
                 raise ValueError(f"{name.replace('_', ' ')} must not be negative; received {getattr(self, name)}")
         if self.log_every < 1 or self.nan_patience < 1:
             raise ValueError("log every and nan patience must be at least 1")
+        if not (self.average == 0.0 or 0.0 < self.average < 1.0):
+            raise ValueError(f"average (the decay of the weight average) must be 0 (off) or in (0, 1); "
+                             f"received {self.average}")
         if self.monitor_mode not in ("min", "max"):
             raise ValueError(f"monitor mode must be 'min' or 'max'; received {self.monitor_mode!r}")
         Clipper(self.clip, self.clip_threshold)  # validates the clipping options
@@ -155,6 +160,7 @@ class _Trainer:
                                        config.warmup_steps)
         self.clipper = Clipper(config.clip, config.clip_threshold)
         self.guard = NonFiniteGuard(config.nan_patience)
+        self.average = WeightAverage(self.model, config.average) if config.average else None
         self.progress = Progress()
         self.log = MetricsLog(self.run_dir, config.tensorboard) if self.dist.main else None
 
@@ -166,6 +172,7 @@ class _Trainer:
             "schedule": flatten(self.schedule.state_dict(), "schedule", tensors),
             "rng": flatten(rng, "rng", tensors),
             "task": flatten(self.task.state_dict(), "task", tensors),
+            "average": flatten(self.average.state_dict() if self.average else {}, "average", tensors),
         }
         counters = {"progress": asdict(self.progress), "clipper": [self.clipper.steps, self.clipper.clipped],
                     "guard": [self.guard.skipped, self.guard.in_a_row]}
@@ -194,6 +201,8 @@ class _Trainer:
         self.guard.skipped, self.guard.in_a_row = counters["guard"]
         self.task.start_epoch(self.progress.epoch)
         self.task.load_state_dict(unflatten(skeleton["task"], tensors))
+        if self.average is not None:
+            self.average.load_state_dict(unflatten(skeleton["average"], tensors))
         rng = unflatten(skeleton["rng"], {k: v.cpu() for k, v in tensors.items()})
         set_rng_state(rng)
         if self.log is not None:
@@ -213,6 +222,8 @@ class _Trainer:
             window["skipped"] += 1
             return
         self.optimizer.step()
+        if self.average is not None:
+            self.average.update(self.model)
         if not isinstance(self.schedule, torch.optim.lr_scheduler.ReduceLROnPlateau):
             self.schedule.step()
         self.progress.step += 1
@@ -294,7 +305,16 @@ class _Trainer:
         return bool(over)
 
     def validate(self, result: FitResult, start: float) -> None:
-        """Validate, log, step a plateau schedule, and keep the weights if they are the best so far."""
+        """Validate, log, step a plateau schedule, and keep the weights if they are the best so far.
+
+        With weight averaging, the averaged weights are the ones validated and kept.
+        """
+        if self.average is None:
+            return self._validate(result, start)
+        with self.average.swapped(self.model):
+            self._validate(result, start)
+
+    def _validate(self, result: FitResult, start: float) -> None:
         progress = self.progress
         metrics = self.task.evaluate(self.model, "validation")
         result.validation = metrics
