@@ -11,7 +11,7 @@ import logging
 import sys
 
 from rnnlab import __version__
-from rnnlab.cli import charlm, demo, sentiment
+from rnnlab.cli import charlm, demo, sentiment, translate
 from rnnlab.cli.common import Parser
 
 
@@ -25,6 +25,7 @@ def build_parser() -> Parser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     charlm.add_parser(commands)
     sentiment.add_parser(commands)
+    translate.add_parser(commands)
     demo.add_parser(commands)
     return parser
 

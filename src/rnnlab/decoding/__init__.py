@@ -1,5 +1,6 @@
 """Turning a model's next-token distributions into sequences; shared by every generating application."""
 
 from rnnlab.decoding.sampling import filter_logits, sample
+from rnnlab.decoding.search import Hypothesis, beam_search, greedy, length_penalty
 
-__all__ = ["filter_logits", "sample"]
+__all__ = ["filter_logits", "sample", "greedy", "beam_search", "Hypothesis", "length_penalty"]

@@ -1,7 +1,8 @@
 """Tables and plots of results; nothing here imports a model."""
 
+from rnnlab.viz.attention import plot_attention
 from rnnlab.viz.confusion import plot_confusion
 from rnnlab.viz.curves import plot_curves
 from rnnlab.viz.tables import format_table
 
-__all__ = ["format_table", "plot_curves", "plot_confusion"]
+__all__ = ["format_table", "plot_curves", "plot_confusion", "plot_attention"]
