@@ -83,8 +83,13 @@ class Seq2Seq(nn.Module):
             states.append(LSTMState(h, torch.zeros_like(h)) if isinstance(layer.cell, LSTMCell) else h)
         return tuple(states)
 
-    def decode(self, previous: Tensor, state, memory: Memory) -> tuple[Tensor, object, Tensor | None]:
-        """``previous: (B, T)`` tokens y_{t-1} -> ``logits: (B, T, V)``, the state, ``alpha: (B, T, S)`` or None."""
+    def decode(self, previous: Tensor, state, memory: Memory,
+               positions: Tensor | None = None) -> tuple[Tensor, object, Tensor | None]:
+        """``previous: (B, T)`` tokens y_{t-1} -> ``logits: (B, T, V)``, the state, ``alpha: (B, T, S)`` or None.
+
+        ``positions`` (B, T) bool: the logits of those steps only, ``(N, V)``; the
+        output layer, the costliest part with a large vocabulary, skips the padding.
+        """
         x = self.drop(self.target_embed(previous))  # (B, T, E)
         T = previous.shape[1]
         if self.attention is None:
@@ -95,15 +100,18 @@ class Seq2Seq(nn.Module):
             s, state = self.decoder(x, state)  # (B, T, H)
             context, alpha = self.attention(s, memory.keys, memory.mask, memory.prepared)  # (B, T, C), (B, T, S)
         a = torch.tanh(self.combine(torch.cat([context, s], dim=-1)))  # (B, T, H)
+        if positions is not None:
+            a = a[positions]  # (N, H)
         return self.output(self.drop(a)), state, alpha
 
     def forward(self, source: Tensor, lengths: Tensor, previous: Tensor, teacher_forcing: float = 1.0,
-                generator: torch.Generator | None = None) -> Tensor:
-        """Logits ``(B, T, V)`` for the target read as ``previous = [<bos>, y_1, .., y_{T-1}]``."""
+                positions: Tensor | None = None, generator: torch.Generator | None = None) -> Tensor:
+        """Logits ``(B, T, V)`` for the target read as ``previous = [<bos>, y_1, .., y_{T-1}]``
+        (``(N, V)`` at ``positions`` only, if given)."""
         memory = self.encode(source, lengths)
         state = self.initial_state(memory)
         if teacher_forcing >= 1.0:
-            return self.decode(previous, state, memory)[0]
+            return self.decode(previous, state, memory, positions)[0]
         steps, token = [], previous[:, :1]
         for t in range(previous.shape[1]):
             logits, state, _ = self.decode(token, state, memory)  # (B, 1, V)
@@ -111,7 +119,8 @@ class Seq2Seq(nn.Module):
             if t + 1 < previous.shape[1]:
                 own = torch.rand(previous.shape[0], 1, generator=generator) >= teacher_forcing
                 token = torch.where(own.to(previous.device), logits.argmax(-1), previous[:, t + 1:t + 2])
-        return torch.cat(steps, dim=1)
+        logits = torch.cat(steps, dim=1)  # (B, T, V)
+        return logits if positions is None else logits[positions]
 
     def step_function(self, memory: Memory):
         """``step(tokens: (N,), state) -> (log_probs: (N, V), state, alpha: (N, S) or None)`` for ``rnnlab.decoding``."""

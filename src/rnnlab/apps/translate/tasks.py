@@ -79,10 +79,11 @@ class TranslationTask:
         device = _device(model)
         ids, lengths = pad_batch([s for s, _ in pairs], self.source_vocab.pad_id)
         previous, outputs = target_tensors([t for _, t in pairs], self.target_vocab, device)
-        logits = model(ids.to(device), lengths, previous, self.teacher_forcing if model.training else 1.0)
-        loss = F.cross_entropy(logits.flatten(0, 1).float(), outputs.flatten(), ignore_index=IGNORE,
-                               reduction=reduction)
-        return loss, int((outputs != IGNORE).sum())
+        scored = outputs != IGNORE  # (B, T)
+        logits = model(ids.to(device), lengths, previous, self.teacher_forcing if model.training else 1.0,
+                       positions=scored)  # (N, V)
+        loss = F.cross_entropy(logits.float(), outputs[scored], reduction=reduction)
+        return loss, int(scored.sum())
 
     def loss(self, model: nn.Module, batch: list[int]) -> tuple[Tensor, int]:
         return self._loss(model, [self.data["train"][k] for k in batch], "mean")

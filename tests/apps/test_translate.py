@@ -1,0 +1,149 @@
+"""Machine translation: loaders, the generated pairs, splits, learning, the CLI, bad input."""
+
+from dataclasses import replace
+
+import pytest
+
+from rnnlab.apps import translate
+from rnnlab.apps.translate.data import load_parallel, read_parallel, read_tsv
+from rnnlab.apps.translate.generated import date, generate_pairs, german_parts, number
+from rnnlab.apps.translate.tasks import bleu
+from rnnlab.cli.main import main
+from rnnlab.data import DataError
+from rnnlab.training import TrainConfig
+
+FAST = TrainConfig(epochs=1, progress=False, tensorboard=False, device="cpu")
+PAIRS = [("Go.", "Va !"), ("Go.", "Marche."), ("Hi.", "Salut !"), ("Run!", "Cours !"), ("Run!", "Courez !"),
+         ("I'm OK.", "Je vais bien."), ("Who?", "Qui ?"), ("Wow!", "Ça alors !"), ("Help!", "À l'aide !"),
+         ("Stop!", "Arrête !"), ("Wait!", "Attends !"), ("Hello!", "Bonjour !")]
+
+
+def config(**kw):
+    return translate.TranslateConfig(**{"embedding_dim": 8, "hidden_size": 8, "train": FAST, **kw})
+
+
+def write(path, text):
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def tatoeba(tmp_path):
+    lines = [f"{en}\t{fr}\tCC-BY 2.0 (France) Attribution: tatoeba.org #{k} (CK)" for k, (en, fr) in enumerate(PAIRS)]
+    return write(tmp_path / "fra.txt", "\n".join(lines) + "\n")
+
+
+def test_tatoeba_tsv_groups_translations_and_keeps_them_on_one_side(tatoeba):
+    pairs = read_tsv(tatoeba).pairs
+    assert pairs[0] == ("Go.", "Va !") and len(pairs) == len(PAIRS)
+    assert read_tsv(tatoeba, reverse=True).pairs[0] == ("Va !", "Go.")
+    for seed in range(5):
+        corpus = load_parallel(config(data=str(tatoeba), validation=2, test=2, split_seed=seed))
+        sides = [{g.source for g in split} for split in (corpus.train, corpus.validation, corpus.test)]
+        assert not (sides[0] & sides[1] or sides[0] & sides[2] or sides[1] & sides[2])
+        every = {g.source: g.targets for split in (corpus.train, corpus.validation, corpus.test) for g in split}
+        assert every[("go", ".")] == (("va", "!"), ("marche", "."))  # both translations of "Go." together
+        assert sum(len(g.targets) for split in (corpus.train, corpus.validation, corpus.test) for g in split) == 12
+
+
+def test_aligned_files_and_the_length_filter(tmp_path):
+    src = write(tmp_path / "train.en", "a man rides a horse .\ntwo dogs play\nthe end\n")
+    tgt = write(tmp_path / "train.de", "ein mann reitet ein pferd .\nzwei hunde spielen\ndas ende\n")
+    assert read_parallel(src, tgt).pairs[1] == ("two dogs play", "zwei hunde spielen")
+    lines = "".join(f"w{k} " * (k % 14 + 1) + "\n" for k in range(60))
+    long_src, long_tgt = write(tmp_path / "l.en", lines), write(tmp_path / "l.de", lines)
+    corpus = load_parallel(config(data=str(long_src), target_data=str(long_tgt), max_words=10, validation=3, test=3))
+    assert corpus.skipped == {"longer than 10 words": sum(1 for k in range(60) if k % 14 + 1 > 10)}
+    assert max(len(g.source) for g in corpus.train) <= 10
+
+
+@pytest.mark.parametrize("files, message", [
+    (("a\nb\nc\n", "x\ny\n"), "has 3 lines but .* has 2; aligned files need one translation a line"),
+    (("a\n\nc\n", "x\ny\nz\n"), r"train.en, line 2: the line is empty"),
+])
+def test_bad_aligned_files(tmp_path, files, message):
+    src, tgt = write(tmp_path / "train.en", files[0]), write(tmp_path / "train.de", files[1])
+    with pytest.raises(DataError, match=message):
+        read_parallel(src, tgt)
+    if "empty" in message:
+        read = read_parallel(src, tgt, skip_bad=True)
+        assert len(read.pairs) == 2 and read.skipped == {"the line is empty": 1}
+
+
+def test_bad_tsv_lines(tmp_path):
+    bad = write(tmp_path / "p.tsv", "Go.\tVa !\nno tab here\n")
+    with pytest.raises(DataError, match=r"p.tsv, line 2: expected 'source<TAB>target'"):
+        read_tsv(bad)
+    assert len(read_tsv(bad, skip_bad=True).pairs) == 1
+
+
+def test_generated_pairs_follow_num2words_and_hold_out_numbers():
+    assert number(71, "en-fr") == ("seventy one", "soixante et onze")
+    assert number(21, "en-de") == ("twenty one", "ein und zwanzig")  # the units first
+    assert german_parts("dreihundertvierundfünfzig") == "drei hundert vier und fünfzig"
+    assert date(2, 21, "en-fr") == ("march twenty first", "le vingt et un mars")
+    assert date(0, 1, "en-de") == ("january first", "der erste januar")
+    train, validation, test = generate_pairs("en-de", 800, 100, 200, seed=1)
+    assert generate_pairs("en-de", 800, 100, 200, seed=1)[2] == test
+    numbers = lambda split: {s for s, t in split if not t.startswith("der")}  # noqa: E731
+    assert not numbers(train) & numbers(test) and not numbers(validation) & numbers(test)
+    dates = lambda split: {s for s, t in split if t.startswith("der")}  # noqa: E731
+    assert not dates(train) & dates(test)
+
+
+def test_bleu_with_several_references():
+    assert bleu(["the cat sat on the mat"], [["a cat sat on a mat", "the cat sat on the mat"]]) == pytest.approx(100)
+    assert bleu(["x y z w", "the cat"], [["a b c d"], ["the cat", "a cat"]]) < 100
+
+
+def test_learns_held_out_numbers_and_beats_the_baselines(tmp_path):
+    small = dict(generated_train=1500, generated_validation=100, generated_test=200, embedding_dim=32, hidden_size=64,
+                 batch_size=32, out=str(tmp_path / "run"),
+                 train=TrainConfig(epochs=10, lr=5e-3, progress=False, tensorboard=False, device="cpu",
+                                   monitor="bleu", monitor_mode="max"))
+    result = translate.train(translate.TranslateConfig(**small))
+    assert result.test["bleu"] > 60 and result.test["exact_match"] > 0.3
+    base = translate.baselines(load_parallel(translate.TranslateConfig(**small)))
+    assert result.test["bleu"] > base["copy_source"] + 40 and result.test["bleu"] > base["constant_output"] + 40
+
+
+def test_cli_train_eval_translate_and_attention_plot(tatoeba, tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["translate", "train", "--data", str(tatoeba), "--validation", "2", "--test", "2", "--out", str(run),
+                 "--embedding-dim", "8", "--hidden-size", "8", "--epochs", "2", "--quiet", "--no-tensorboard",
+                 "--device", "cpu"]) == 0
+    assert "bleu" in capsys.readouterr().out
+    assert main(["translate", "eval", str(run), "--beam", "2"]) == 0
+    assert "bleu copy source" in capsys.readouterr().out
+    picture = tmp_path / "att.png"
+    assert main(["translate", "translate", str(run), "Go, zorblax!", "--beam", "3", "--n-best", "2",
+                 "--plot-attention", str(picture)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "Go, zorblax!" and len([line for line in out if line.startswith("  ")]) == 2
+    translator = translate.load(run)
+    [found] = translate.translate(translator, ["Go, zorblax!"], beam=3, n_best=2)
+    assert "<unk>" in found.source  # the unknown word, not a crash
+    if found.outputs[0]:
+        assert picture.exists()
+    assert main(["translate", "translate", str(run), "  "]) == 2
+    assert "text 1 is empty" in capsys.readouterr().err
+
+
+def test_cli_bad_input_is_one_line(tmp_path, capsys):
+    src, tgt = write(tmp_path / "a.en", "a\nb\nc\n"), write(tmp_path / "a.fr", "x\ny\n")
+    assert main(["translate", "train", "--data", str(src), "--target-data", str(tgt), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "has 3 lines but" in err
+    assert main(["translate", "train", "--data", str(tmp_path / "none.tsv"), "--quiet"]) == 2
+    assert "no such file" in capsys.readouterr().err
+    assert main(["translate", "translate", str(tmp_path / "no-run"), "hello"]) == 2
+    assert not (tmp_path / "runs").exists()
+
+
+def test_resume_continues_the_run(tmp_path):
+    base = config(generated_train=200, generated_validation=20, generated_test=20, out=str(tmp_path / "a"),
+                  train=replace(FAST, epochs=2))
+    whole = translate.train(base)
+    translate.train(replace(base, out=str(tmp_path / "b"), train=replace(base.train, max_steps=3)))
+    resumed = translate.resume(tmp_path / "b", progress=False)
+    assert resumed.test == whole.test
