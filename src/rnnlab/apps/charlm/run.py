@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -22,7 +22,8 @@ from rnnlab.decoding import sample
 from rnnlab.kernels.dispatch import check_engine
 from rnnlab.models import CELL_KINDS, LanguageModel
 from rnnlab.training import TrainConfig, continued, fit, is_main_process, resolve_device, seed_everything
-from rnnlab.training.checkpoint import CheckpointError, load_checkpoint, prefixed
+from rnnlab.training.appconfig import AppConfig, describing, saved_config
+from rnnlab.training.checkpoint import load_checkpoint, prefixed
 from rnnlab.training.tbptt import TBPTT
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ APP = "charlm"
 
 
 @dataclass(frozen=True)
-class CharLMConfig:
+class CharLMConfig(AppConfig):
     """Everything a character-LM run needs; saved in its checkpoints.
 
     ``validation`` and ``test`` are fractions (float) or counts (int): words for
@@ -60,23 +61,10 @@ class CharLMConfig:
     train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=8, lr=3e-3, schedule="cosine"))
 
     def __post_init__(self) -> None:
-        if self.format not in FORMATS:
-            raise ValueError(f"format must be one of {', '.join(FORMATS)}; received {self.format!r}")
+        self.check_choices({"format": FORMATS, "cell": CELL_KINDS})
         check_engine(self.engine)
-        if self.cell not in CELL_KINDS:
-            raise ValueError(f"cell must be one of {', '.join(CELL_KINDS)}; received {self.cell!r}")
-        for name in ("layers", "hidden_size", "batch_size", "bptt", "words"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name.replace('_', ' ')} must be at least 1; received {getattr(self, name)}")
-        if self.samples < 0:
-            raise ValueError(f"samples must not be negative; received {self.samples}")
-
-    def to_json(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, d: dict) -> "CharLMConfig":
-        return cls(**{**d, "train": TrainConfig(**d["train"])})
+        self.check_at_least(("layers", "hidden_size", "batch_size", "bptt", "words"))
+        self.check_at_least(("samples",), 0)
 
 
 @dataclass
@@ -141,8 +129,7 @@ def resume(out: str | Path, epochs: int | None = None, max_steps: int | None = N
     limit not given again is lifted); the result is bit for bit the
     uninterrupted run's.
     """
-    _, meta = load_checkpoint(Path(out) / "last.json", app=APP)
-    saved = CharLMConfig.from_json(meta["config"])
+    saved = saved_config(out, APP, CharLMConfig)
     return train(replace(saved, out=str(out), train=continued(saved.train, epochs, max_steps, progress)), resume=True)
 
 
@@ -156,14 +143,11 @@ def novelty_of(words: list[str], corpus: Corpus) -> dict[str, float]:
 def load(checkpoint: str | Path, device: str = "cpu") -> tuple[LanguageModel, Vocabulary, CharLMConfig, dict]:
     """A trained model, its vocabulary and config, from a run folder or a checkpoint file."""
     tensors, meta = load_checkpoint(checkpoint, app=APP, map_location=resolve_device(device))
-    try:
+    with describing(checkpoint, "a character LM"):
         config = CharLMConfig.from_json(meta["config"])
         vocab = Vocabulary.from_json(meta["vocab"])
         model = build_model(config, vocab).to(resolve_device(device))
         model.load_state_dict(prefixed(tensors, "model"))
-    except (KeyError, TypeError, ValueError, RuntimeError) as error:
-        raise CheckpointError(f"{checkpoint}: the checkpoint does not describe a character LM "
-                              f"({error.__class__.__name__}: {str(error).splitlines()[0][:200]})") from None
     model.eval()
     return model, vocab, config, meta
 

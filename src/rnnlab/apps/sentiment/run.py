@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -25,7 +25,8 @@ from rnnlab.data.vocab import PAD, UNK
 from rnnlab.kernels.dispatch import check_engine
 from rnnlab.models import CELL_KINDS, POOLINGS, SequenceClassifier, make_input, make_stack, pretrained_embedding
 from rnnlab.training import TrainConfig, continued, fit, is_main_process, resolve_device, seed_everything
-from rnnlab.training.checkpoint import CheckpointError, load_checkpoint, prefixed
+from rnnlab.training.appconfig import AppConfig, describing, saved_config
+from rnnlab.training.checkpoint import load_checkpoint, prefixed
 from rnnlab.viz import plot_confusion
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ ENCODERS = CELL_KINDS + ("bow",)
 
 
 @dataclass(frozen=True)
-class SentimentConfig:
+class SentimentConfig(AppConfig):
     """Everything a sentiment run needs; saved in its checkpoints.
 
     Data: ``data`` (a file or a data set's folder; None: the generated
@@ -79,30 +80,15 @@ class SentimentConfig:
         epochs=6, lr=3e-3, schedule="cosine", monitor="accuracy", monitor_mode="max"))
 
     def __post_init__(self) -> None:
-        choices = {"format": FORMATS, "encoder": ENCODERS, "pooling": POOLINGS, "vectors_format": VECTOR_FORMATS}
-        for name, allowed in choices.items():
-            if getattr(self, name) not in allowed:
-                raise ValueError(f"{name.replace('_', ' ')} must be one of {', '.join(allowed)}; "
-                                 f"received {getattr(self, name)!r}")
+        self.check_choices({"format": FORMATS, "encoder": ENCODERS, "pooling": POOLINGS,
+                            "vectors_format": VECTOR_FORMATS})
         check_engine(self.engine)
-        for name in ("layers", "hidden_size", "batch_size", "min_freq"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name.replace('_', ' ')} must be at least 1; received {getattr(self, name)}")
-        if self.embedding_dim < 0:
-            raise ValueError(f"embedding dim must be 0 (one-hot) or positive; received {self.embedding_dim}")
-        for name in ("dropout", "word_dropout"):
-            if not 0.0 <= getattr(self, name) < 1.0:
-                raise ValueError(f"{name.replace('_', ' ')} must be in [0, 1); received {getattr(self, name)}")
+        self.check_at_least(("layers", "hidden_size", "batch_size", "min_freq"))
+        self.check_at_least(("embedding_dim",), 0)  # 0: one-hot
+        self.check_fractions(("dropout", "word_dropout"))
         if self.encoder == "bow" and self.pooling != "mean":
             object.__setattr__(self, "pooling", "mean")  # the bag of words is the mean of its word vectors
         object.__setattr__(self, "labels", tuple(self.labels))
-
-    def to_json(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, d: dict) -> "SentimentConfig":
-        return cls(**{**d, "train": TrainConfig(**d["train"])})
 
 
 @dataclass
@@ -193,8 +179,7 @@ def train(config: SentimentConfig, resume: bool = False) -> SentimentResult:
 def resume(out: str | Path, epochs: int | None = None, max_steps: int | None = None,
            progress: bool = True) -> SentimentResult:
     """Continue the run in ``out`` with its saved config; only its length may change (see ``continued``)."""
-    _, meta = load_checkpoint(Path(out) / "last.json", app=APP)
-    saved = SentimentConfig.from_json(meta["config"])
+    saved = saved_config(out, APP, SentimentConfig)
     return train(replace(saved, out=str(out), train=continued(saved.train, epochs, max_steps, progress)), resume=True)
 
 
@@ -209,15 +194,12 @@ class Trained:
 def load(checkpoint: str | Path, device: str = "cpu") -> Trained:
     """A trained classifier with its vocabulary, labels and config, from a run folder or a checkpoint file."""
     tensors, meta = load_checkpoint(checkpoint, app=APP, map_location=resolve_device(device))
-    try:
+    with describing(checkpoint, "a sentiment model"):
         config = SentimentConfig.from_json(meta["config"])
         vocab = Vocabulary.from_json(meta["vocab"])
         labels = list(meta["labels"])
         model = build_model(config, vocab, len(labels), int(meta["embedding_dim"])).to(resolve_device(device))
         model.load_state_dict(prefixed(tensors, "model"))
-    except (KeyError, TypeError, ValueError, RuntimeError) as error:
-        raise CheckpointError(f"{checkpoint}: the checkpoint does not describe a sentiment model "
-                              f"({error.__class__.__name__}: {str(error).splitlines()[0][:200]})") from None
     model.eval()
     return Trained(model, vocab, labels, config)
 

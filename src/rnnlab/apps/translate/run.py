@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -24,7 +24,8 @@ from rnnlab.decoding import Hypothesis
 from rnnlab.kernels.dispatch import check_engine
 from rnnlab.models import ATTENTIONS, CELL_KINDS, Seq2Seq
 from rnnlab.training import TrainConfig, continued, fit, is_main_process, resolve_device, seed_everything
-from rnnlab.training.checkpoint import CheckpointError, load_checkpoint, prefixed
+from rnnlab.training.appconfig import AppConfig, describing, saved_config
+from rnnlab.training.checkpoint import load_checkpoint, prefixed
 from rnnlab.viz import plot_attention
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ ATTENTION_CHOICES = ATTENTIONS + ("none",)
 
 
 @dataclass(frozen=True)
-class TranslateConfig:
+class TranslateConfig(AppConfig):
     """Everything a translation run needs; saved in its checkpoints.
 
     Data: ``data`` (a TSV of pairs, or with ``target_data`` two aligned files;
@@ -76,27 +77,13 @@ class TranslateConfig:
         epochs=12, lr=3e-3, schedule="cosine", monitor="bleu", monitor_mode="max"))
 
     def __post_init__(self) -> None:
-        choices = {"format": FORMATS, "generated": PAIRS, "encoder_cell": CELL_KINDS, "decoder_cell": CELL_KINDS,
-                   "attention": ATTENTION_CHOICES}
-        for name, allowed in choices.items():
-            if getattr(self, name) not in allowed:
-                raise ValueError(f"{name.replace('_', ' ')} must be one of {', '.join(allowed)}; "
-                                 f"received {getattr(self, name)!r}")
+        self.check_choices({"format": FORMATS, "generated": PAIRS, "encoder_cell": CELL_KINDS,
+                            "decoder_cell": CELL_KINDS, "attention": ATTENTION_CHOICES})
         check_engine(self.engine)
-        for name in ("layers", "hidden_size", "batch_size", "min_freq", "max_words", "beam", "embedding_dim"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name.replace('_', ' ')} must be at least 1; received {getattr(self, name)}")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1); received {self.dropout}")
+        self.check_at_least(("layers", "hidden_size", "batch_size", "min_freq", "max_words", "beam", "embedding_dim"))
+        self.check_fractions(("dropout",))
         if not 0.0 <= self.teacher_forcing <= 1.0:
             raise ValueError(f"teacher forcing must be in [0, 1]; received {self.teacher_forcing}")
-
-    def to_json(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, d: dict) -> "TranslateConfig":
-        return cls(**{**d, "train": TrainConfig(**d["train"])})
 
 
 @dataclass
@@ -184,8 +171,7 @@ def train(config: TranslateConfig, resume: bool = False) -> TranslateResult:
 def resume(out: str | Path, epochs: int | None = None, max_steps: int | None = None,
            progress: bool = True) -> TranslateResult:
     """Continue the run in ``out`` with its saved config; only its length may change (see ``continued``)."""
-    _, meta = load_checkpoint(Path(out) / "last.json", app=APP)
-    saved = TranslateConfig.from_json(meta["config"])
+    saved = saved_config(out, APP, TranslateConfig)
     return train(replace(saved, out=str(out), train=continued(saved.train, epochs, max_steps, progress)), resume=True)
 
 
@@ -200,15 +186,12 @@ class Translator:
 def load(checkpoint: str | Path, device: str = "cpu") -> Translator:
     """A trained translator, from a run folder or a checkpoint file."""
     tensors, meta = load_checkpoint(checkpoint, app=APP, map_location=resolve_device(device))
-    try:
+    with describing(checkpoint, "a translator"):
         config = TranslateConfig.from_json(meta["config"])
         source_vocab = Vocabulary.from_json(meta["source_vocab"])
         target_vocab = Vocabulary.from_json(meta["target_vocab"])
         model = build_model(config, source_vocab, target_vocab).to(resolve_device(device))
         model.load_state_dict(prefixed(tensors, "model"))
-    except (KeyError, TypeError, ValueError, RuntimeError) as error:
-        raise CheckpointError(f"{checkpoint}: the checkpoint does not describe a translator "
-                              f"({error.__class__.__name__}: {str(error).splitlines()[0][:200]})") from None
     model.eval()
     return Translator(model, source_vocab, target_vocab, config)
 
