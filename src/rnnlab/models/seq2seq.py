@@ -1,48 +1,21 @@
 r"""The encoder-decoder (many-to-many, unsynced): machine translation as the chapter draws it.
 
 Encoder: ``x_s = embed(w_s)``; ``k_1 .. k_S = RNN_enc(x_1 .. x_S)`` (stacked, optionally
-bidirectional); ``z`` = the top layer's final state (both directions).
-
-Decoder, for target tokens ``y_0 = <bos>, y_1, ...``::
-
-    without attention (Cho et al. 2014; Sutskever et al. 2014): the context is z, fixed
-        s_0 = tanh(W_b z);  s_t = RNN_dec([embed(y_{t-1}); z], s_{t-1});  c_t = z
-    with attention (Bahdanau et al. 2015; Luong et al. 2015): the context moves
-        s_0 = tanh(W_b z);  s_t = RNN_dec(embed(y_{t-1}), s_{t-1});  c_t, alpha_t = attend(s_t, k_1..k_S)
-    then, in both:  a_t = tanh(W_c [c_t; s_t]);  P(y_t | y_<t, x) = softmax(W_o a_t + b_o)
-
-Source padding is masked in the attention (its weights are exactly 0) and
-the encoder's final state is taken at each sentence's own last word. With
-full teacher forcing the decoder reads the whole target in one call of its
-recurrent layers; with a ratio below 1 it goes step by step, feeding back its
-own prediction in place of the true previous word at that rate (scheduled
-sampling, Bengio et al. 2015).
+bidirectional); ``z`` = the top layer's final state (both directions), taken
+at each sentence's own last word. The decoder (``rnnlab.models.decoder``)
+starts from ``z`` and reads ``k_1 .. k_S`` through attention, source padding
+masked (its weights are exactly 0), or, without attention, is given ``z`` at
+every step.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import torch
 from torch import Tensor, nn
 
-from rnnlab.core import LSTMCell, LSTMState
-from rnnlab.models.attention import Attention
 from rnnlab.models.classifier import last_hidden
+from rnnlab.models.decoder import Decoder, Memory
 from rnnlab.models.stack import make_stack
-
-
-class Memory(NamedTuple):
-    """What the decoder reads of the source, for ``B`` sentences."""
-
-    keys: Tensor  # (B, S, C): the encoder's top-layer states
-    mask: Tensor  # (B, S): True at real words
-    summary: Tensor  # (B, C): z, the final state
-    prepared: Tensor | None  # the attention's projection of the keys, once per sentence
-
-    def repeat(self, k: int) -> "Memory":
-        """Each sentence ``k`` times in a row (for ``k`` beam hypotheses)."""
-        return Memory(*(None if t is None else t.repeat_interleave(k, dim=0) for t in self))
 
 
 class Seq2Seq(nn.Module):
@@ -58,75 +31,24 @@ class Seq2Seq(nn.Module):
         self.source_embed = nn.Embedding(source_vocab, embedding_dim, padding_idx=source_pad)
         self.encoder = make_stack(encoder_cell, embedding_dim, hidden_size, num_layers, dropout, bidirectional,
                                   engine=engine)
-        C = self.encoder.output_size
-        self.target_embed = nn.Embedding(target_vocab, embedding_dim, padding_idx=target_pad)
-        self.decoder = make_stack(decoder_cell, embedding_dim + (0 if attention else C), hidden_size, num_layers,
-                                  dropout, engine=engine)
-        self.bridge = nn.ModuleList(nn.Linear(C, hidden_size) for _ in range(num_layers))  # W_b, a layer each
-        self.attention = Attention(attention, hidden_size, C) if attention else None
-        self.combine = nn.Linear(C + hidden_size, hidden_size)  # W_c
-        self.output = nn.Linear(hidden_size, target_vocab)  # W_o, b_o
+        self.decoder = Decoder(target_vocab, embedding_dim, decoder_cell, hidden_size, self.encoder.output_size,
+                               num_layers, dropout, attention, target_pad, engine)
         self.drop = nn.Dropout(dropout)
 
     def encode(self, source: Tensor, lengths: Tensor) -> Memory:
         """``source: (B, S)`` ids, ``lengths: (B,)`` -> the decoder's view of it."""
         keys, final = self.encoder(self.drop(self.source_embed(source)), None, lengths)  # (B, S, C)
         mask = torch.arange(source.shape[1], device=source.device) < lengths.to(source.device).unsqueeze(1)
-        prepared = None if self.attention is None else self.attention.prepare(keys)
-        return Memory(keys, mask, last_hidden(final), prepared)
-
-    def initial_state(self, memory: Memory):
-        """``s_0 = tanh(W_b z)`` for each decoder layer (an LSTM's cell starts at 0)."""
-        states = []
-        for bridge, layer in zip(self.bridge, self.decoder.layers):
-            h = torch.tanh(bridge(memory.summary))  # (B, H)
-            states.append(LSTMState(h, torch.zeros_like(h)) if isinstance(layer.cell, LSTMCell) else h)
-        return tuple(states)
-
-    def decode(self, previous: Tensor, state, memory: Memory,
-               positions: Tensor | None = None) -> tuple[Tensor, object, Tensor | None]:
-        """``previous: (B, T)`` tokens y_{t-1} -> ``logits: (B, T, V)``, the state, ``alpha: (B, T, S)`` or None.
-
-        ``positions`` (B, T) bool: the logits of those steps only, ``(N, V)``; the
-        output layer, the costliest part with a large vocabulary, skips the padding.
-        """
-        x = self.drop(self.target_embed(previous))  # (B, T, E)
-        T = previous.shape[1]
-        if self.attention is None:
-            z = memory.summary.unsqueeze(1).expand(-1, T, -1)  # (B, T, C)
-            s, state = self.decoder(torch.cat([x, z], dim=-1), state)  # (B, T, H)
-            context, alpha = z, None
-        else:
-            s, state = self.decoder(x, state)  # (B, T, H)
-            context, alpha = self.attention(s, memory.keys, memory.mask, memory.prepared)  # (B, T, C), (B, T, S)
-        a = torch.tanh(self.combine(torch.cat([context, s], dim=-1)))  # (B, T, H)
-        if positions is not None:
-            a = a[positions]  # (N, H)
-        return self.output(self.drop(a)), state, alpha
+        return self.decoder.memory(keys, mask, last_hidden(final))
 
     def forward(self, source: Tensor, lengths: Tensor, previous: Tensor, teacher_forcing: float = 1.0,
                 positions: Tensor | None = None, generator: torch.Generator | None = None) -> Tensor:
         """Logits ``(B, T, V)`` for the target read as ``previous = [<bos>, y_1, .., y_{T-1}]``
         (``(N, V)`` at ``positions`` only, if given)."""
-        memory = self.encode(source, lengths)
-        state = self.initial_state(memory)
-        if teacher_forcing >= 1.0:
-            return self.decode(previous, state, memory, positions)[0]
-        steps, token = [], previous[:, :1]
-        for t in range(previous.shape[1]):
-            logits, state, _ = self.decode(token, state, memory)  # (B, 1, V)
-            steps.append(logits)
-            if t + 1 < previous.shape[1]:
-                own = torch.rand(previous.shape[0], 1, generator=generator) >= teacher_forcing
-                token = torch.where(own.to(previous.device), logits.argmax(-1), previous[:, t + 1:t + 2])
-        logits = torch.cat(steps, dim=1)  # (B, T, V)
-        return logits if positions is None else logits[positions]
+        return self.decoder(self.encode(source, lengths), previous, teacher_forcing, positions, generator)
+
+    def initial_state(self, memory: Memory):
+        return self.decoder.initial_state(memory)
 
     def step_function(self, memory: Memory):
-        """``step(tokens: (N,), state) -> (log_probs: (N, V), state, alpha: (N, S) or None)`` for ``rnnlab.decoding``."""
-
-        def step(tokens: Tensor, state):
-            logits, state, alpha = self.decode(tokens.unsqueeze(1), state, memory)
-            return logits[:, 0].log_softmax(-1), state, None if alpha is None else alpha[:, 0]
-
-        return step
+        return self.decoder.step_function(memory)
