@@ -74,6 +74,13 @@ class Decoder(nn.Module):
             states.append(LSTMState(h, torch.zeros_like(h)) if isinstance(layer.cell, LSTMCell) else h)
         return tuple(states)
 
+    def read(self, x: Tensor, state, memory: Memory):
+        """The state after one step whose input is the vector ``x: (B, E)`` instead of a word's embedding."""
+        x = x.unsqueeze(1)  # (B, 1, E)
+        if self.attention is None:
+            x = torch.cat([x, memory.summary.unsqueeze(1)], dim=-1)
+        return self.rnn(x, state)[1]
+
     def decode(self, previous: Tensor, state, memory: Memory,
                positions: Tensor | None = None) -> tuple[Tensor, object, Tensor | None]:
         """``previous: (B, T)`` tokens y_{t-1} -> ``logits: (B, T, V)``, the state, ``alpha: (B, T, S)`` or None.

@@ -3,6 +3,7 @@
 from rnnlab.viz.attention import plot_attention
 from rnnlab.viz.confusion import plot_confusion
 from rnnlab.viz.curves import plot_curves
+from rnnlab.viz.sheet import plot_sheet
 from rnnlab.viz.tables import format_table
 
-__all__ = ["format_table", "plot_curves", "plot_confusion", "plot_attention"]
+__all__ = ["format_table", "plot_curves", "plot_confusion", "plot_attention", "plot_sheet"]

@@ -1,0 +1,110 @@
+"""Training a captioner: teacher-forced cross-entropy per word; BLEU-1..4, exact match and attributes of decoded captions."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from sacrebleu.metrics import BLEU
+from torch import Tensor, nn
+
+from rnnlab.apps.caption.data import Captioned
+from rnnlab.apps.caption.generated import attribute_accuracy, parse
+from rnnlab.data import Vocabulary, bucket_batches, pad_batch
+from rnnlab.decoding import Hypothesis, beam_search, greedy
+
+IGNORE = -100
+
+
+def _device(model: nn.Module) -> torch.device:
+    return next(model.parameters()).device
+
+
+def pixels(images: Tensor, device) -> Tensor:
+    """uint8 ``(B, 3, S, S)`` -> float in [0, 1] on ``device``."""
+    return images.to(device).float().div_(255.0)
+
+
+def caption_scores(hypotheses: list[str], references: list[list[str]], scenes=None) -> dict[str, float]:
+    """BLEU-1..4 (sacrebleu, 0-100, every reference), exact match, and on generated scenes the attribute accuracy."""
+    streams = max(len(r) for r in references)
+    padded = [[refs[k] if k < len(refs) else None for refs in references] for k in range(streams)]
+    scores = {f"bleu{n}": BLEU(max_ngram_order=n).corpus_score(hypotheses, padded).score for n in range(1, 5)}
+    scores["exact_match"] = sum(h in refs for h, refs in zip(hypotheses, references)) / max(1, len(references))
+    if scenes is not None:
+        scores["attribute_accuracy"] = sum(attribute_accuracy(parse(h), s.things)
+                                           for h, s in zip(hypotheses, scenes)) / max(1, len(scenes))
+    return scores
+
+
+@torch.no_grad()
+def describe_images(model: nn.Module, images: Tensor, vocab: Vocabulary, beam: int = 1, alpha: float = 0.0,
+                    max_len: int = 30, batch_size: int = 256) -> list[Hypothesis]:
+    """The best caption of each uint8 image ``(N, 3, S, S)``, greedy when ``beam`` is 1."""
+    model.eval()
+    out: list[Hypothesis] = []
+    bos_id, eos_id = vocab.bos_id, vocab.eos_id
+    for start in range(0, images.shape[0], batch_size):
+        memory = model.encode(pixels(images[start:start + batch_size], _device(model)))
+        state = model.initial_state(memory)
+        bos = torch.full((memory.keys.shape[0],), bos_id, device=memory.keys.device)
+        if beam == 1:
+            out += greedy(model.step_function(memory), state, bos, eos_id, max_len)
+        else:
+            out += [h[0] for h in beam_search(model.step_function(memory.repeat(beam)), state, bos, eos_id, max_len,
+                                              beam, alpha)]
+    return out
+
+
+class CaptionTask:
+    """Batches of (image, caption) pairs of similar caption length; every reference caption is an example."""
+
+    def __init__(self, splits: dict[str, Captioned], vocab: Vocabulary, batch_size: int, seed: int,
+                 test_beam: int = 1, alpha: float = 0.0) -> None:
+        self.splits, self.vocab, self.batch_size, self.seed = splits, vocab, batch_size, seed
+        self.test_beam, self.alpha = test_beam, alpha
+        self.examples = {name: [(k, vocab.encode(c)) for k, refs in enumerate(split.captions) for c in refs]
+                         for name, split in splits.items()}
+
+    def batches(self, epoch: int) -> list[list[int]]:
+        lengths = [len(c) for _, c in self.examples["train"]]
+        return bucket_batches(lengths, self.batch_size, seed=self.seed * 100_003 + epoch)
+
+    def start_epoch(self, epoch: int) -> None:
+        pass
+
+    def _loss(self, model: nn.Module, split: str, batch: list[int], reduction: str) -> tuple[Tensor, int]:
+        device = _device(model)
+        examples = [self.examples[split][k] for k in batch]
+        images = pixels(self.splits[split].images[[k for k, _ in examples]], device)
+        ids, lengths = pad_batch([[self.vocab.bos_id] + c + [self.vocab.eos_id] for _, c in examples],
+                                 self.vocab.pad_id)
+        outputs = ids[:, 1:].masked_fill(torch.arange(ids.shape[1] - 1) >= (lengths - 1).unsqueeze(1), IGNORE)
+        scored = (outputs != IGNORE).to(device)
+        logits = model(images, ids[:, :-1].to(device), scored)  # (N, V)
+        return F.cross_entropy(logits.float(), outputs.to(device)[scored], reduction=reduction), int(scored.sum())
+
+    def loss(self, model: nn.Module, batch: list[int]) -> tuple[Tensor, int]:
+        return self._loss(model, "train", batch, "mean")
+
+    @torch.no_grad()
+    def evaluate(self, model: nn.Module, split: str) -> dict[str, float]:
+        model.eval()
+        total, count = 0.0, 0
+        for batch in bucket_batches([len(c) for _, c in self.examples[split]], 512, seed=None):
+            loss, n = self._loss(model, split, batch, "sum")
+            total, count = total + float(loss), count + n
+        data = self.splits[split]
+        found = describe_images(model, data.images, self.vocab, self.test_beam if split == "test" else 1, self.alpha)
+        hypotheses = [" ".join(self.vocab.decode(h.tokens)) for h in found]
+        references = [[" ".join(c) for c in refs] for refs in data.captions]
+        nats = total / max(1, count)
+        return {"loss": nats, "perplexity": math.exp(min(nats, 700.0)),
+                **caption_scores(hypotheses, references, data.scenes)}
+
+    def state_dict(self) -> dict:
+        return {}
+
+    def load_state_dict(self, state: dict) -> None:
+        pass
