@@ -21,7 +21,8 @@ def test_help_lists_the_commands(capsys):
     with pytest.raises(SystemExit):
         main(["--help"])
     out = capsys.readouterr().out
-    assert "demo" in out and "charlm" in out
+    for command in ("demo", "charlm", "sentiment", "translate", "caption"):
+        assert command in out
     assert main([]) == 0
 
 
@@ -35,8 +36,20 @@ def test_demo_prints_both_tables(capsys):
 @pytest.mark.parametrize(("argv", "message"), [
     (["demo", "--steps", "0"], "rnnlab demo: error: demo: steps must be positive; received 0"),
     (["demo", "--device", "tpu"], "rnnlab demo: error: device must be auto, cpu, cuda, cuda:N or mps; received 'tpu'"),
+    (["sentiment", "train", "--pooling", "last", "--dropout", "1.5"],
+     "rnnlab sentiment train: error: dropout must be in [0, 1); received 1.5"),
+    (["translate", "train", "--teacher-forcing", "2"],
+     "rnnlab translate train: error: teacher forcing must be in [0, 1]; received 2.0"),
+    (["caption", "train", "--image-size", "4"],
+     "rnnlab caption train: error: image size must be at least 8; received 4"),
+    (["sentiment", "train", "--monitor-mode", "up"], None),
 ])
 def test_user_mistakes_get_one_line_and_status_2(capsys, argv, message):
+    if message is None:  # a bad choice: argparse's own one line
+        with pytest.raises(SystemExit) as stop:
+            main(argv)
+        assert stop.value.code == 2 and capsys.readouterr().err.count("\n") == 1
+        return
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.strip() == message
