@@ -79,3 +79,25 @@ def test_beam_one_equals_greedy_on_a_batch(attention):
         assert hyps[0].score >= x.log_prob - 1e-9  # a wider beam never finds worse than greedy (alpha 0)
         if attention and hyps[0].tokens:
             assert hyps[0].attention.shape == (len(hyps[0].tokens), 5)
+
+
+def test_a_padded_batch_decodes_as_each_sentence_alone():
+    torch.manual_seed(3)
+    model = Seq2Seq(12, 9, 6, "gru", "gru", 8, attention="additive").eval()
+    sources = [torch.randint(1, 12, (n,)) for n in (5, 2, 4)]
+    batch = torch.zeros(3, 5, dtype=torch.long)
+    for k, s in enumerate(sources):
+        batch[k, : len(s)] = s
+    memory = model.encode(batch, torch.tensor([5, 2, 4]))
+    together = beam_search(model.step_function(memory.repeat(3)), model.initial_state(memory), torch.full((3,), 1),
+                           EOS, 6, beam=3, alpha=0.6, n_best=2)
+    for k, s in enumerate(sources):
+        alone_memory = model.encode(s.unsqueeze(0), torch.tensor([len(s)]))
+        alone = beam_search(model.step_function(alone_memory.repeat(3)), model.initial_state(alone_memory),
+                            torch.full((1,), 1), EOS, 6, beam=3, alpha=0.6, n_best=2)[0]
+        assert [h.tokens for h in together[k]] == [h.tokens for h in alone]
+        for a, b in zip(together[k], alone):
+            assert a.score == pytest.approx(b.score, abs=1e-5)
+            if a.tokens:
+                torch.testing.assert_close(a.attention[:, : len(s)], b.attention)
+                assert torch.all(a.attention[:, len(s):] == 0)
