@@ -7,7 +7,6 @@ import pytest
 from rnnlab.apps import translate
 from rnnlab.apps.translate.data import load_parallel, read_parallel, read_tsv
 from rnnlab.apps.translate.generated import date, generate_pairs, german_parts, number
-from rnnlab.apps.translate.tasks import bleu
 from rnnlab.cli.main import main
 from rnnlab.data import DataError
 from rnnlab.training import TrainConfig
@@ -89,11 +88,6 @@ def test_generated_pairs_follow_num2words_and_hold_out_numbers():
     assert not numbers(train) & numbers(test) and not numbers(validation) & numbers(test)
     dates = lambda split: {s for s, t in split if t.startswith("der")}  # noqa: E731
     assert not dates(train) & dates(test)
-
-
-def test_bleu_with_several_references():
-    assert bleu(["the cat sat on the mat"], [["a cat sat on a mat", "the cat sat on the mat"]]) == pytest.approx(100)
-    assert bleu(["x y z w", "the cat"], [["a b c d"], ["the cat", "a cat"]]) < 100
 
 
 def test_learns_held_out_numbers_and_beats_the_baselines(tmp_path):

@@ -6,13 +6,13 @@ import math
 
 import torch
 import torch.nn.functional as F
-from sacrebleu.metrics import BLEU
 from torch import Tensor, nn
 
 from rnnlab.apps.caption.data import Captioned
 from rnnlab.apps.caption.generated import attribute_accuracy, parse
 from rnnlab.data import Vocabulary, bucket_batches, pad_batch
 from rnnlab.decoding import Hypothesis, beam_search, greedy
+from rnnlab.training.bleu import corpus_bleu
 
 IGNORE = -100
 
@@ -28,9 +28,7 @@ def pixels(images: Tensor, device) -> Tensor:
 
 def caption_scores(hypotheses: list[str], references: list[list[str]], scenes=None) -> dict[str, float]:
     """BLEU-1..4 (sacrebleu, 0-100, every reference), exact match, and on generated scenes the attribute accuracy."""
-    streams = max(len(r) for r in references)
-    padded = [[refs[k] if k < len(refs) else None for refs in references] for k in range(streams)]
-    scores = {f"bleu{n}": BLEU(max_ngram_order=n).corpus_score(hypotheses, padded).score for n in range(1, 5)}
+    scores = {f"bleu{n}": corpus_bleu(hypotheses, references, n) for n in range(1, 5)}
     scores["exact_match"] = sum(h in refs for h, refs in zip(hypotheses, references)) / max(1, len(references))
     if scenes is not None:
         scores["attribute_accuracy"] = sum(attribute_accuracy(parse(h), s.things)

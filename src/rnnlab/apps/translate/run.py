@@ -16,7 +16,7 @@ from pathlib import Path
 
 from rnnlab.apps.translate.data import FORMATS, Group, ParallelCorpus, load_parallel
 from rnnlab.apps.translate.generated import PAIRS
-from rnnlab.apps.translate.tasks import TranslationTask, bleu, translate_ids
+from rnnlab.apps.translate.tasks import TranslationTask, translate_ids
 from rnnlab.data import Vocabulary
 from rnnlab.data.text import tokenize
 from rnnlab.data.vocab import BOS, EOS, PAD, UNK
@@ -25,6 +25,7 @@ from rnnlab.kernels.dispatch import check_engine
 from rnnlab.models import ATTENTIONS, CELL_KINDS, Seq2Seq
 from rnnlab.training import TrainConfig, continued, fit, is_main_process, resolve_device, seed_everything
 from rnnlab.training.appconfig import AppConfig, describing, saved_config
+from rnnlab.training.bleu import corpus_bleu
 from rnnlab.training.checkpoint import load_checkpoint, prefixed
 from rnnlab.viz import plot_attention
 
@@ -128,8 +129,8 @@ def baselines(corpus: ParallelCorpus, split: str = "test") -> dict[str, float]:
     groups = getattr(corpus, split)
     references = [[" ".join(t) for t in g.targets] for g in groups]
     constant = Counter(" ".join(t) for g in corpus.train for t in g.targets).most_common(1)[0][0]
-    return {"copy_source": bleu([" ".join(g.source) for g in groups], references),
-            "constant_output": bleu([constant] * len(groups), references)}
+    return {"copy_source": corpus_bleu([" ".join(g.source) for g in groups], references),
+            "constant_output": corpus_bleu([constant] * len(groups), references)}
 
 
 def default_run_dir() -> Path:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-import sacrebleu
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -12,6 +11,7 @@ from torch import Tensor, nn
 from rnnlab.data import Vocabulary, bucket_batches, pad_batch
 from rnnlab.decoding import Hypothesis, beam_search, greedy
 from rnnlab.models import Seq2Seq
+from rnnlab.training.bleu import corpus_bleu
 
 IGNORE = -100
 
@@ -25,13 +25,6 @@ def target_tensors(targets: list[list[int]], vocab: Vocabulary, device) -> tuple
     ids, lengths = pad_batch([[vocab.bos_id] + t + [vocab.eos_id] for t in targets], vocab.pad_id)
     outputs = ids[:, 1:].masked_fill(torch.arange(ids.shape[1] - 1) >= (lengths - 1).unsqueeze(1), IGNORE)
     return ids[:, :-1].to(device), outputs.to(device)
-
-
-def bleu(hypotheses: list[str], references: list[list[str]]) -> float:
-    """Corpus BLEU (sacrebleu, 0-100) with any number of references per sentence."""
-    streams = max(len(r) for r in references)
-    padded = [[refs[k] if k < len(refs) else None for refs in references] for k in range(streams)]
-    return sacrebleu.corpus_bleu(hypotheses, padded).score
 
 
 @torch.no_grad()
@@ -101,7 +94,7 @@ class TranslationTask:
         beam = self.test_beam if split == "test" else 1
         found = translate_ids(model, sources, self.source_vocab, self.target_vocab, beam, self.alpha)
         hypotheses = [" ".join(self.target_vocab.decode(h[0].tokens)) for h in found]
-        return {"loss": nats, "perplexity": math.exp(min(nats, 700.0)), "bleu": bleu(hypotheses, references),
+        return {"loss": nats, "perplexity": math.exp(min(nats, 700.0)), "bleu": corpus_bleu(hypotheses, references),
                 "exact_match": sum(h in refs for h, refs in zip(hypotheses, references)) / max(1, len(references))}
 
     def state_dict(self) -> dict:
