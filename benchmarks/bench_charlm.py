@@ -11,14 +11,12 @@ would, and appends its numbers (test nats/char, bits/char, training time) to
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from machine import describe, markdown
+from machine import describe, markdown, run_benchmark
 
 from rnnlab.apps import charlm
 from rnnlab.training import TrainConfig
@@ -91,24 +89,7 @@ def write_markdown(records: list[dict]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("cases", nargs="*", metavar="CASE", help=f"cases to run: {', '.join(CASES)}")
-    parser.add_argument("--out", default="/tmp/rnnlab-bench", help="run folders (default %(default)s)")
-    parser.add_argument("--quiet", action="store_true")
-    parser.add_argument("--markdown", action="store_true", help="rewrite docs/charlm.md from docs/charlm.json")
-    args = parser.parse_args()
-    unknown = [c for c in args.cases if c not in CASES]
-    if unknown:
-        parser.error(f"unknown case(s) {', '.join(unknown)}; choose from {', '.join(CASES)}")
-    records = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    for name in args.cases:
-        record = run_case(name, Path(args.out) / stamp, not args.quiet)
-        print(json.dumps({k: record[k] for k in ("case", "seconds", "test", "stopped")}, indent=1))
-        records.append(record)
-        RESULTS.write_text(json.dumps(records, indent=1) + "\n", encoding="utf-8")
-    if args.markdown or args.cases:
-        write_markdown(records)
+    run_benchmark(__doc__, CASES, RESULTS, run_case, write_markdown, "docs/charlm.md")
 
 
 if __name__ == "__main__":

@@ -14,14 +14,13 @@ appends its numbers to ``docs/translate.json``; ``--markdown`` rewrites the page
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from machine import describe, markdown
+from machine import describe, markdown, run_benchmark
 
 from rnnlab.apps import translate
 from rnnlab.apps.translate.data import load_parallel
@@ -93,22 +92,7 @@ def write_markdown(records: list[dict]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("cases", nargs="*", metavar="CASE", help=f"cases to run: {', '.join(CASES)}")
-    parser.add_argument("--out", default="/tmp/rnnlab-bench", help="run folders (default %(default)s)")
-    parser.add_argument("--quiet", action="store_true")
-    parser.add_argument("--markdown", action="store_true", help="rewrite docs/translate.md from docs/translate.json")
-    args = parser.parse_args()
-    unknown = [c for c in args.cases if c not in CASES]
-    if unknown:
-        parser.error(f"unknown case(s) {', '.join(unknown)}; choose from {', '.join(CASES)}")
-    records = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    for name in args.cases:
-        records.append(run_case(name, Path(args.out) / stamp, not args.quiet))
-        RESULTS.write_text(json.dumps(records, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    if args.markdown or args.cases:
-        write_markdown(records)
+    run_benchmark(__doc__, CASES, RESULTS, run_case, write_markdown, "docs/translate.md")
 
 
 if __name__ == "__main__":

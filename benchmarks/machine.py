@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import platform
+import time
+from pathlib import Path
 
 import torch
 
@@ -27,3 +31,27 @@ def markdown(info: dict) -> str:
     gpu = f", GPU {info['gpu']}" if info["gpu"] else ", no GPU"
     return (f"{info['cpu']}, {info['cores']} cores ({info['torch_threads']} torch threads){gpu}; "
             f"torch {info['torch']}, Python {info['python']}")
+
+
+def run_benchmark(doc: str, cases: dict, results: Path, run_case, write_markdown, page: str) -> None:
+    """The command line every quality benchmark shares: run the named cases, append each record to
+    ``results`` (JSON) as it finishes, and rewrite the Markdown ``page``."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("cases", nargs="*", metavar="CASE", help=f"cases to run: {', '.join(cases)}")
+    parser.add_argument("--out", default="/tmp/rnnlab-bench", help="run folders (default %(default)s)")
+    parser.add_argument("--quiet", action="store_true")
+    parser.add_argument("--markdown", action="store_true", help=f"rewrite {page} from {results.name}")
+    args = parser.parse_args()
+    unknown = [c for c in args.cases if c not in cases]
+    if unknown:
+        parser.error(f"unknown case(s) {', '.join(unknown)}; choose from {', '.join(cases)}")
+    records = json.loads(results.read_text()) if results.exists() else []
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for name in args.cases:
+        record = run_case(name, Path(args.out) / stamp, not args.quiet)
+        print(json.dumps({k: v for k, v in record.items() if k in ("case", "seconds", "test", "mean", "stopped")},
+                         indent=1), flush=True)
+        records.append(record)
+        results.write_text(json.dumps(records, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    if args.markdown or args.cases:
+        write_markdown(records)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 
 from rnnlab.apps import caption
 from rnnlab.apps.caption.data import FORMATS
 from rnnlab.apps.caption.run import ATTENTION_CHOICES
-from rnnlab.cli.common import add_train_arguments, given, size, train_config
+from rnnlab.cli.common import add_train_arguments, given, size, train_or_resume
 from rnnlab.kernels import ENGINES
 from rnnlab.models import CELL_KINDS, IMAGE_AS
 from rnnlab.viz import format_table
@@ -97,22 +96,14 @@ def _table(metrics: dict) -> str:
 
 
 def run_train(args: argparse.Namespace) -> None:
-    defaults = caption.CaptionConfig()
-    if args.resume:
-        if not args.out:
-            raise ValueError("--resume needs --out, the run folder to continue")
-        result = caption.resume(args.out, args.epochs, args.max_steps, progress=not args.quiet)
-    else:
-        options = given(args, MODEL_OPTIONS + ["channels"])
-        if args.skip_bad_rows:
-            options["skip_bad_rows"] = True
-        result = caption.train(replace(defaults, **options, train=train_config(args, defaults.train)))
-    print(f"run folder: {result.run_dir}")
+    options = given(args, MODEL_OPTIONS + ["channels"])
+    if args.skip_bad_rows:
+        options["skip_bad_rows"] = True
+    result = train_or_resume(args, "caption", caption, caption.CaptionConfig(), options)
+    if result is None:
+        return
     for reason, count in result.skipped.items():
         print(f"skipped {count}: {reason}")
-    if result.stopped == "max_steps":
-        print(f"stopped at the step limit; continue with: rnnlab caption train --out {result.run_dir} --resume")
-        return
     print("\ntest:")
     print(_table(result.test))
     print("\nblind baseline (the most common training caption for every picture):")

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 
 from rnnlab.apps import charlm
 from rnnlab.apps.charlm.data import FORMATS
-from rnnlab.cli.common import add_train_arguments, given, size, train_config
+from rnnlab.cli.common import add_train_arguments, given, size, train_or_resume
 from rnnlab.kernels import ENGINES
 from rnnlab.models import CELL_KINDS
 from rnnlab.viz import format_table
@@ -80,22 +79,11 @@ def _metrics_table(name: str, metrics: dict) -> str:
 
 
 def run_train(args: argparse.Namespace) -> None:
-    defaults = charlm.CharLMConfig()
     options = given(args, MODEL_OPTIONS)
     if args.tie_weights:
         options["tie_weights"] = True
-    if args.resume:
-        if not args.out:
-            raise ValueError("--resume needs --out, the run folder to continue")
-        result = charlm.resume(args.out, args.epochs, args.max_steps, progress=not args.quiet)
-        config = None
-    else:
-        config = replace(defaults, **options, train=train_config(args, defaults.train))
-        result = charlm.train(config)
-    print(f"run folder: {result.run_dir}")
-    if result.stopped == "max_steps":
-        print(f"stopped at the step limit; continue with: rnnlab charlm train --out "
-              f"{result.run_dir} --resume")
+    result = train_or_resume(args, "charlm", charlm, charlm.CharLMConfig(), options)
+    if result is None:
         return
     print()
     print(_metrics_table("test", result.test))

@@ -79,6 +79,26 @@ def train_config(args: argparse.Namespace, defaults: TrainConfig) -> TrainConfig
     return replace(defaults, **given)
 
 
+def train_or_resume(args: argparse.Namespace, command: str, app, defaults, options: dict[str, Any]):
+    """Start a run of ``app`` (a module with ``train`` and ``resume``) or continue the one in ``--out``.
+
+    ``options`` are the config fields the user gave, to replace in the app's
+    ``defaults``; the training options come from ``args``. Prints the run folder; returns None when the run stopped at
+    ``--max-steps`` (after saying how to continue), else the app's result.
+    """
+    if args.resume:
+        if not args.out:
+            raise ValueError("--resume needs --out, the run folder to continue")
+        result = app.resume(args.out, args.epochs, args.max_steps, progress=not args.quiet)
+    else:
+        result = app.train(replace(defaults, **options, train=train_config(args, defaults.train)))
+    print(f"run folder: {result.run_dir}")
+    if result.stopped == "max_steps":
+        print(f"stopped at the step limit; continue with: rnnlab {command} train --out {result.run_dir} --resume")
+        return None
+    return result
+
+
 def given(args: argparse.Namespace, names: list[str]) -> dict[str, Any]:
     """The options among ``names`` that the user gave (argparse default None means not given)."""
     return {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 
 from rnnlab.apps import sentiment
 from rnnlab.apps.sentiment.data import FORMATS
 from rnnlab.apps.sentiment.run import ENCODERS
-from rnnlab.cli.common import add_train_arguments, given, size, train_config
+from rnnlab.cli.common import add_train_arguments, given, size, train_or_resume
 from rnnlab.data.vectors import VECTOR_FORMATS
 from rnnlab.kernels import ENGINES
 from rnnlab.models import POOLINGS
@@ -94,28 +93,20 @@ def _report(metrics: dict, confusion: list[list[int]], labels: list[str]) -> str
 
 
 def run_train(args: argparse.Namespace) -> None:
-    defaults = sentiment.SentimentConfig()
-    if args.resume:
-        if not args.out:
-            raise ValueError("--resume needs --out, the run folder to continue")
-        result = sentiment.resume(args.out, args.epochs, args.max_steps, progress=not args.quiet)
-    else:
-        options = given(args, MODEL_OPTIONS)
-        if args.labels:
-            options["labels"] = tuple(x.strip() for x in args.labels.split(",") if x.strip())
-        for flag, name, value in (("skip_bad_rows", "skip_bad_rows", True), ("freeze_vectors", "freeze_vectors", True),
-                                  ("unidirectional", "bidirectional", False)):
-            if getattr(args, flag):
-                options[name] = value
-        result = sentiment.train(replace(defaults, **options, train=train_config(args, defaults.train)))
-    print(f"run folder: {result.run_dir}")
+    options = given(args, MODEL_OPTIONS)
+    if args.labels:
+        options["labels"] = tuple(x.strip() for x in args.labels.split(",") if x.strip())
+    for flag, name, value in (("skip_bad_rows", "skip_bad_rows", True), ("freeze_vectors", "freeze_vectors", True),
+                              ("unidirectional", "bidirectional", False)):
+        if getattr(args, flag):
+            options[name] = value
+    result = train_or_resume(args, "sentiment", sentiment, sentiment.SentimentConfig(), options)
+    if result is None:
+        return
     for path, count in result.skipped.items():
         print(f"skipped {count} bad rows in {path}")
     if result.vectors_found is not None:
         print(f"pretrained vectors found for {result.vectors_found} words")
-    if result.stopped == "max_steps":
-        print(f"stopped at the step limit; continue with: rnnlab sentiment train --out {result.run_dir} --resume")
-        return
     print("\ntest:")
     print(_report(result.test, result.confusion, result.labels))
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 
 from rnnlab.apps import translate
 from rnnlab.apps.translate.data import FORMATS
 from rnnlab.apps.translate.generated import PAIRS
 from rnnlab.apps.translate.run import ATTENTION_CHOICES
-from rnnlab.cli.common import add_train_arguments, given, size, train_config
+from rnnlab.cli.common import add_train_arguments, given, size, train_or_resume
 from rnnlab.kernels import ENGINES
 from rnnlab.models import CELL_KINDS
 from rnnlab.viz import format_table
@@ -94,24 +93,16 @@ def _table(metrics: dict) -> str:
 
 
 def run_train(args: argparse.Namespace) -> None:
-    defaults = translate.TranslateConfig()
-    if args.resume:
-        if not args.out:
-            raise ValueError("--resume needs --out, the run folder to continue")
-        result = translate.resume(args.out, args.epochs, args.max_steps, progress=not args.quiet)
-    else:
-        options = given(args, MODEL_OPTIONS)
-        for flag, name, value in (("reverse", "reverse", True), ("skip_bad_rows", "skip_bad_rows", True),
-                                  ("unidirectional", "bidirectional", False)):
-            if getattr(args, flag):
-                options[name] = value
-        result = translate.train(replace(defaults, **options, train=train_config(args, defaults.train)))
-    print(f"run folder: {result.run_dir}")
+    options = given(args, MODEL_OPTIONS)
+    for flag, name, value in (("reverse", "reverse", True), ("skip_bad_rows", "skip_bad_rows", True),
+                              ("unidirectional", "bidirectional", False)):
+        if getattr(args, flag):
+            options[name] = value
+    result = train_or_resume(args, "translate", translate, translate.TranslateConfig(), options)
+    if result is None:
+        return
     for reason, count in result.skipped.items():
         print(f"left out {count} pairs: {reason}")
-    if result.stopped == "max_steps":
-        print(f"stopped at the step limit; continue with: rnnlab translate train --out {result.run_dir} --resume")
-        return
     print("\ntest:")
     print(_table(result.test))
     print()
