@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
+import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file
 
@@ -191,8 +192,6 @@ def load(checkpoint: str | Path, device: str = "cpu") -> Trained:
 
 def describe(trained: Trained, paths: list[str | Path], beam: int = 1, alpha: float = 0.0) -> list[str]:
     """A caption for each picture file."""
-    import torch
-
     images = torch.stack([read_image(p, trained.config.image_size) for p in paths])
     return [" ".join(trained.vocab.decode(h.tokens)) for h in describe_images(trained.model, images, trained.vocab,
                                                                                beam, alpha)]
