@@ -50,6 +50,13 @@ def test_sst_folder_gives_three_splits_with_named_labels(sst_folder):
     assert data.train[0].text == "a gripping , funny film" and data.train[0].label == "positive"
 
 
+@pytest.mark.skipif(not SST.is_dir(), reason="../shared/data/sst2 is absent")
+def test_the_real_sst2_files():
+    data = load_dataset(config(data=str(SST)))
+    assert (len(data.train), len(data.validation), len(data.test)) == (6920, 872, 1821)
+    assert data.labels == ["negative", "positive"]
+
+
 def test_sst_single_file_is_split_and_fine_grained_labels_are_named(tmp_path):
     lines = [f"{k % 5} sentence number {k}" for k in range(50)]
     data = load_dataset(config(data=str(write(tmp_path / "fine.txt", "\n".join(lines))), validation=5, test=10))
