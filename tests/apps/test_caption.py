@@ -11,6 +11,7 @@ from safetensors.torch import save_file
 from rnnlab.apps import caption
 from rnnlab.apps.caption.data import load_captions, read_coco, read_flickr8k, read_image
 from rnnlab.apps.caption.generated import COLOURS, Scene, Thing, attribute_accuracy, generate_scenes, parse
+from rnnlab.apps.caption.tasks import caption_scores
 from rnnlab.cli.main import main
 from rnnlab.data import DataError
 from rnnlab.models import ConvEncoder
@@ -72,7 +73,12 @@ def test_held_out_colour_shape_pairs_appear_only_in_test():
 def test_attribute_accuracy_by_hand():
     truth = (Thing("small", "red", "circle"), Thing("large", "blue", "square"))
     assert attribute_accuracy([Thing("small", "red", "square")], truth) == pytest.approx(2 / 6)
+    assert attribute_accuracy([Thing("small", "red", "square")], truth, ("shape",)) == 0.0
+    assert attribute_accuracy([Thing("small", "red", "square")], truth, ("size", "colour")) == pytest.approx(2 / 4)
     assert attribute_accuracy(None, truth) == 0.0
+    scores = caption_scores(["a small red square left of a large blue square"], [["x"]], [Scene(truth, 0)])
+    assert (scores["attribute_accuracy"], scores["size_accuracy"], scores["shape_accuracy"]) == (
+        pytest.approx(5 / 6), 1.0, 0.5)
     assert attribute_accuracy(list(truth) + [Thing("small", "red", "circle")], truth) == pytest.approx(6 / 9)
     assert Scene(truth, 0).captions()[1] == "a large blue square right of a small red circle"
 
@@ -137,7 +143,7 @@ def test_bad_images_and_caption_files(flickr):
 def test_learns_held_out_combinations_and_beats_the_blind_baseline(tmp_path):
     result = caption.train(caption.CaptionConfig(
         generated_train=1500, generated_validation=100, generated_test=200, channels=(16, 32, 32), hidden_size=96,
-        embedding_dim=32, out=str(tmp_path / "run"), sheet=4,
+        embedding_dim=32, batch_size=16, out=str(tmp_path / "run"), sheet=4,
         train=TrainConfig(epochs=8, lr=2e-3, progress=False, tensorboard=False, device="cpu", monitor="bleu4",
                           monitor_mode="max")))
     assert result.test["bleu4"] > result.baseline["bleu4"] + 30

@@ -30,6 +30,10 @@ def test_step_by_step_equals_the_whole_caption(image_as, attention):
         assert (alpha is None) == (attention is None)
     positions = torch.rand(3, 5) > 0.3
     torch.testing.assert_close(model(images, previous, positions), whole[positions])
+    owners = torch.tensor([2, 0, 2, 1])  # each picture once, captions of any of them in any order
+    captions = torch.randint(1, 12, (4, 5))
+    torch.testing.assert_close(model(images, captions, owners=owners), model(images[owners], captions),
+                               rtol=1e-5, atol=1e-6)
 
 
 def test_the_image_changes_the_caption():

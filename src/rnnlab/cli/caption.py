@@ -66,7 +66,8 @@ def add_parser(commands) -> None:
     m.add_argument("--image-as", choices=IMAGE_AS, help=f"the image vector as the decoder's initial state or its "
                                                         f"first input (default {d.image_as})")
     m.add_argument("--engine", choices=ENGINES, help=f"(default {d.engine})")
-    m.add_argument("--batch-size", type=int, help=f"(default {d.batch_size})")
+    m.add_argument("--batch-size", type=int, help=f"pictures a batch, each with all its captions "
+                                                 f"(default {d.batch_size})")
     m.add_argument("--beam", type=int, help=f"beam width for testing; 1: greedy (default {d.beam})")
     m.add_argument("--alpha", type=float, help=f"length penalty (default {d.alpha})")
     t.add_argument("--sheet", type=int, help=f"test pictures on the sheet; 0: none (default {d.sheet})")

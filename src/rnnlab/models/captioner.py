@@ -54,10 +54,14 @@ class Captioner(nn.Module):
         state = map_state(torch.zeros_like, state)
         return self.decoder.read(self.image_input(memory.summary), state, memory)
 
-    def forward(self, images: Tensor, previous: Tensor, positions: Tensor | None = None) -> Tensor:
+    def forward(self, images: Tensor, previous: Tensor, positions: Tensor | None = None,
+                owners: Tensor | None = None) -> Tensor:
         """Logits ``(B, T, V)`` for captions read as ``previous = [<bos>, w_1, .., w_{T-1}]``
-        (``(N, V)`` at ``positions`` only, if given)."""
+        (``(N, V)`` at ``positions`` only, if given). ``owners`` (B,): the picture of each caption, when
+        ``images`` holds each picture once for all its captions; by default caption k is of picture k."""
         memory = self.encode(images)
+        if owners is not None:
+            memory = memory.select(owners)
         return self.decoder.decode(previous, self.initial_state(memory), memory, positions)[0]
 
     def step_function(self, memory: Memory):

@@ -39,9 +39,13 @@ class Memory(NamedTuple):
     summary: Tensor  # (B, C): z
     prepared: Tensor | None  # the attention's projection of the keys, once per item
 
+    def select(self, index: Tensor) -> "Memory":
+        """The items at ``index`` (N,), repeats allowed: one per sentence written about them."""
+        return Memory(*(None if t is None else t[index] for t in self))
+
     def repeat(self, k: int) -> "Memory":
         """Each item ``k`` times in a row (for ``k`` beam hypotheses)."""
-        return Memory(*(None if t is None else t.repeat_interleave(k, dim=0) for t in self))
+        return self.select(torch.arange(self.keys.shape[0], device=self.keys.device).repeat_interleave(k))
 
 
 class Decoder(nn.Module):

@@ -97,11 +97,16 @@ def parse(caption: str) -> list[Thing] | None:
             return None
 
 
-def attribute_accuracy(predicted: list[Thing] | None, truth: tuple[Thing, ...]) -> float:
-    """The share of the true objects' attributes (size, colour, shape) the caption names in the right place."""
+ATTRIBUTES = ("size", "colour", "shape")
+
+
+def attribute_accuracy(predicted: list[Thing] | None, truth: tuple[Thing, ...],
+                       attributes: tuple[str, ...] = ATTRIBUTES) -> float:
+    """The share of the true objects' ``attributes`` the caption names in the right place (an object
+    too many or too few counts as all of its attributes wrong)."""
     found = predicted or []
-    hits = sum((p.size == t.size) + (p.colour == t.colour) + (p.shape == t.shape) for p, t in zip(found, truth))
-    return hits / (3 * max(len(truth), len(found)))
+    hits = sum(getattr(p, a) == getattr(t, a) for p, t in zip(found, truth) for a in attributes)
+    return hits / (len(attributes) * max(len(truth), len(found)))
 
 
 def generate_scenes(train: int = 6000, validation: int = 500, test: int = 1000,

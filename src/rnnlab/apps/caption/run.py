@@ -70,13 +70,13 @@ class CaptionConfig(AppConfig):
     attention: str = "none"
     image_as: str = "state"
     engine: str = "auto"
-    batch_size: int = 64
+    batch_size: int = 32  # pictures, each with all its captions
     beam: int = 1
     alpha: float = 0.0
     sheet: int = 16
     out: str | None = None
     train: TrainConfig = field(default_factory=lambda: TrainConfig(
-        epochs=10, lr=3e-3, schedule="cosine", monitor="bleu4", monitor_mode="max"))
+        epochs=10, lr=1e-3, schedule="cosine", monitor="bleu4", monitor_mode="max"))
 
     def __post_init__(self) -> None:
         self.check_choices({"format": FORMATS, "cell": CELL_KINDS, "attention": ATTENTION_CHOICES,

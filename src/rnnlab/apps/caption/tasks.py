@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from rnnlab.apps.caption.data import Captioned
-from rnnlab.apps.caption.generated import attribute_accuracy, parse
+from rnnlab.apps.caption.generated import ATTRIBUTES, attribute_accuracy, parse
 from rnnlab.data import Vocabulary, bucket_batches, pad_batch
 from rnnlab.decoding import Hypothesis, beam_search, greedy
 from rnnlab.training.bleu import corpus_bleu
@@ -27,12 +27,15 @@ def pixels(images: Tensor, device) -> Tensor:
 
 
 def caption_scores(hypotheses: list[str], references: list[list[str]], scenes=None) -> dict[str, float]:
-    """BLEU-1..4 (sacrebleu, 0-100, every reference), exact match, and on generated scenes the attribute accuracy."""
+    """BLEU-1..4 (sacrebleu, 0-100, every reference), exact match, and on generated scenes the attribute accuracy,
+    of all three and of each (size, colour, shape)."""
     scores = {f"bleu{n}": corpus_bleu(hypotheses, references, n) for n in range(1, 5)}
     scores["exact_match"] = sum(h in refs for h, refs in zip(hypotheses, references)) / max(1, len(references))
     if scenes is not None:
-        scores["attribute_accuracy"] = sum(attribute_accuracy(parse(h), s.things)
-                                           for h, s in zip(hypotheses, scenes)) / max(1, len(scenes))
+        parsed = [parse(h) for h in hypotheses]
+        for name, attributes in (("attribute", ATTRIBUTES),) + tuple((a, (a,)) for a in ATTRIBUTES):
+            scores[f"{name}_accuracy"] = sum(attribute_accuracy(p, s.things, attributes)
+                                             for p, s in zip(parsed, scenes)) / max(1, len(scenes))
     return scores
 
 
@@ -56,31 +59,35 @@ def describe_images(model: nn.Module, images: Tensor, vocab: Vocabulary, beam: i
 
 
 class CaptionTask:
-    """Batches of (image, caption) pairs of similar caption length; every reference caption is an example."""
+    """Batches of pictures of similar caption length, each picture with all its reference captions:
+    the CNN sees a picture once per step, and the decoder learns every way of saying what is in it."""
 
     def __init__(self, splits: dict[str, Captioned], vocab: Vocabulary, batch_size: int, seed: int,
                  test_beam: int = 1, alpha: float = 0.0) -> None:
         self.splits, self.vocab, self.batch_size, self.seed = splits, vocab, batch_size, seed
         self.test_beam, self.alpha = test_beam, alpha
-        self.examples = {name: [(k, vocab.encode(c)) for k, refs in enumerate(split.captions) for c in refs]
+        self.captions = {name: [[vocab.encode(c) for c in refs] for refs in split.captions]
                          for name, split in splits.items()}
 
+    def _batches(self, split: str, batch_size: int, seed: int | None) -> list[list[int]]:
+        return bucket_batches([max(map(len, refs)) for refs in self.captions[split]], batch_size, seed)
+
     def batches(self, epoch: int) -> list[list[int]]:
-        lengths = [len(c) for _, c in self.examples["train"]]
-        return bucket_batches(lengths, self.batch_size, seed=self.seed * 100_003 + epoch)
+        return self._batches("train", self.batch_size, self.seed * 100_003 + epoch)
 
     def start_epoch(self, epoch: int) -> None:
         pass
 
     def _loss(self, model: nn.Module, split: str, batch: list[int], reduction: str) -> tuple[Tensor, int]:
         device = _device(model)
-        examples = [self.examples[split][k] for k in batch]
-        images = pixels(self.splits[split].images[[k for k, _ in examples]], device)
+        images = pixels(self.splits[split].images[batch], device)
+        examples = [(j, c) for j, k in enumerate(batch) for c in self.captions[split][k]]
         ids, lengths = pad_batch([[self.vocab.bos_id] + c + [self.vocab.eos_id] for _, c in examples],
                                  self.vocab.pad_id)
         outputs = ids[:, 1:].masked_fill(torch.arange(ids.shape[1] - 1) >= (lengths - 1).unsqueeze(1), IGNORE)
         scored = (outputs != IGNORE).to(device)
-        logits = model(images, ids[:, :-1].to(device), scored)  # (N, V)
+        owners = torch.tensor([j for j, _ in examples], device=device)
+        logits = model(images, ids[:, :-1].to(device), scored, owners)  # (N, V)
         return F.cross_entropy(logits.float(), outputs.to(device)[scored], reduction=reduction), int(scored.sum())
 
     def loss(self, model: nn.Module, batch: list[int]) -> tuple[Tensor, int]:
@@ -90,7 +97,7 @@ class CaptionTask:
     def evaluate(self, model: nn.Module, split: str) -> dict[str, float]:
         model.eval()
         total, count = 0.0, 0
-        for batch in bucket_batches([len(c) for _, c in self.examples[split]], 512, seed=None):
+        for batch in self._batches(split, 256, seed=None):
             loss, n = self._loss(model, split, batch, "sum")
             total, count = total + float(loss), count + n
         data = self.splits[split]
