@@ -7,7 +7,7 @@ import argparse
 from rnnlab.apps import caption
 from rnnlab.apps.caption.data import FORMATS
 from rnnlab.apps.caption.run import ATTENTION_CHOICES
-from rnnlab.cli.common import add_train_arguments, given, size, train_or_resume
+from rnnlab.cli.common import add_train_arguments, given, size, train_or_resume, widths
 from rnnlab.kernels import ENGINES
 from rnnlab.models import CELL_KINDS, IMAGE_AS
 from rnnlab.viz import format_table
@@ -16,13 +16,6 @@ MODEL_OPTIONS = ["data", "images", "format", "train_split", "validation_split", 
                  "split_seed", "generated_train", "generated_validation", "generated_test", "image_size", "min_freq",
                  "max_vocab", "encoder_weights", "embedding_dim", "cell", "hidden_size", "layers", "dropout",
                  "attention", "image_as", "engine", "batch_size", "beam", "alpha", "sheet", "out"]
-
-
-def _channels(text: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(c) for c in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected widths like 32,64,128; received {text!r}") from None
 
 
 def add_parser(commands) -> None:
@@ -53,7 +46,7 @@ def add_parser(commands) -> None:
     data.add_argument("--min-freq", type=int, help=f"(default {d.min_freq})")
     data.add_argument("--max-vocab", type=int, help="(default: all words)")
     m = t.add_argument_group("model")
-    m.add_argument("--channels", type=_channels, help=f"CNN widths, a block each (default "
+    m.add_argument("--channels", type=widths, help=f"CNN widths, a block each (default "
                                                       f"{','.join(map(str, d.channels))})")
     m.add_argument("--encoder-weights", help="start the CNN from these weights (safetensors)")
     m.add_argument("--embedding-dim", type=int, help=f"(default {d.embedding_dim})")

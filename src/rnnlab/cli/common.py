@@ -30,6 +30,14 @@ def size(text: str) -> float | int:
         raise argparse.ArgumentTypeError(f"expected a count or a fraction; received {text!r}") from None
 
 
+def widths(text: str) -> tuple[int, ...]:
+    """Layer widths: ``32,64,128``."""
+    try:
+        return tuple(int(c) for c in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected widths like 32,64,128; received {text!r}") from None
+
+
 def add_train_arguments(parser: argparse.ArgumentParser, defaults: TrainConfig) -> None:
     """The fit loop's options; each default shown is the application's own."""
     g = parser.add_argument_group("training")

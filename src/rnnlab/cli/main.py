@@ -11,7 +11,7 @@ import logging
 import sys
 
 from rnnlab import __version__
-from rnnlab.cli import caption, charlm, demo, sentiment, translate
+from rnnlab.cli import caption, charlm, demo, framelabel, sentiment, translate
 from rnnlab.cli.common import Parser
 
 
@@ -27,6 +27,7 @@ def build_parser() -> Parser:
     sentiment.add_parser(commands)
     translate.add_parser(commands)
     caption.add_parser(commands)
+    framelabel.add_parser(commands)
     demo.add_parser(commands)
     return parser
 

@@ -1,11 +1,12 @@
-"""Reusable model parts: embeddings, recurrent stacks by name, language models, classifiers, attention, encoder-decoder, CNN, captioner."""
+"""Reusable model parts: embeddings, recurrent stacks by name, language models, classifiers, attention, encoder-decoder, CNN, captioner, frame labeller."""
 
 from rnnlab.models.attention import ATTENTIONS, Attention, masked_softmax
 from rnnlab.models.captioner import IMAGE_AS, Captioner
 from rnnlab.models.classifier import POOLINGS, SequenceClassifier, last_hidden, pool
 from rnnlab.models.embedding import OneHot, make_input, pretrained_embedding
 from rnnlab.models.language_model import LanguageModel
-from rnnlab.models.cnn import ConvEncoder
+from rnnlab.models.cnn import ConvEncoder, GridVector
+from rnnlab.models.frame_labeller import FrameLabeller
 from rnnlab.models.decoder import Decoder, Memory
 from rnnlab.models.seq2seq import Seq2Seq
 from rnnlab.models.stack import CELL_KINDS, make_cell, make_stack
@@ -13,5 +14,5 @@ from rnnlab.models.stack import CELL_KINDS, make_cell, make_stack
 __all__ = [
     "OneHot", "make_input", "pretrained_embedding", "POOLINGS", "SequenceClassifier", "last_hidden", "pool",
     "CELL_KINDS", "make_cell", "make_stack", "LanguageModel", "ATTENTIONS", "Attention", "masked_softmax",
-    "Memory", "Decoder", "Seq2Seq", "ConvEncoder", "Captioner", "IMAGE_AS",
+    "Memory", "Decoder", "Seq2Seq", "ConvEncoder", "GridVector", "Captioner", "IMAGE_AS", "FrameLabeller",
 ]

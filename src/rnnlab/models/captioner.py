@@ -16,7 +16,7 @@ import torch
 from torch import Tensor, nn
 
 from rnnlab.core import map_state
-from rnnlab.models.cnn import ConvEncoder
+from rnnlab.models.cnn import ConvEncoder, GridVector
 from rnnlab.models.decoder import Decoder, Memory
 
 IMAGE_AS = ("state", "input")
@@ -32,8 +32,7 @@ class Captioner(nn.Module):
         self.cnn = ConvEncoder(3, channels)
         C = self.cnn.out_channels
         self.image_as = image_as
-        self.grid = nn.AdaptiveAvgPool2d(4)
-        self.W_z = nn.Linear(16 * C, C)
+        self.vector = GridVector(C, 4, C)  # W_z
         self.decoder = Decoder(vocab_size, embedding_dim, cell, hidden_size, C, num_layers, dropout, attention,
                                padding_idx, engine)
         self.image_input = nn.Linear(C, embedding_dim) if image_as == "input" else None  # W_i
@@ -43,7 +42,7 @@ class Captioner(nn.Module):
         features = self.cnn(images)  # (B, C, h, w)
         keys = features.flatten(2).transpose(1, 2)  # (B, h*w, C)
         mask = torch.ones(keys.shape[:2], dtype=torch.bool, device=keys.device)
-        z = torch.relu(self.W_z(self.grid(features).flatten(1)))  # (B, C)
+        z = self.vector(features)  # (B, C)
         return self.decoder.memory(keys, mask, z)
 
     def initial_state(self, memory: Memory):

@@ -32,3 +32,20 @@ class ConvEncoder(nn.Module):
 
     def forward(self, images: Tensor) -> Tensor:
         return self.net(images)
+
+
+class GridVector(nn.Module):
+    """``features: (B, C, h, w)`` -> ``v = relu(W_v flatten(pool_{g x g}(features)))``, ``(B, size)``: one vector
+    for a picture (the captioner's image vector z, the frame labeller's v_t).
+
+    Average-pooling to a ``grid`` of cells before flattening keeps where things
+    are, which a mean over the whole map would lose (left of, moving right).
+    """
+
+    def __init__(self, channels: int, grid: int, size: int) -> None:
+        super().__init__()
+        self.pool = nn.AdaptiveAvgPool2d(grid)
+        self.W_v = nn.Linear(grid * grid * channels, size)
+
+    def forward(self, features: Tensor) -> Tensor:
+        return self.W_v(self.pool(features).flatten(1)).relu()
