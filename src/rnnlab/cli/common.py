@@ -70,6 +70,10 @@ def add_train_arguments(parser: argparse.ArgumentParser, defaults: TrainConfig) 
     g.add_argument("--checkpoint-every", type=int,
                    help=f"also checkpoint every N steps; 0: at the end of each epoch only (default {d.checkpoint_every})")
     g.add_argument("--log-every", type=int, help=f"steps per line of metrics.jsonl (default {d.log_every})")
+    g.add_argument("--diagnostics", type=int, metavar="N",
+                   help="every N steps, record ||dL/dh_t|| for every t, each layer's gradient norm, gate "
+                        "saturation and clipping, warn when gradients vanish or explode, and draw "
+                        "diagnostics.png; 0: off (default 0)")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
     g.add_argument("--no-tensorboard", action="store_true", help="do not write TensorBoard logs")
 

@@ -11,7 +11,7 @@ import logging
 import sys
 
 from rnnlab import __version__
-from rnnlab.cli import caption, charlm, demo, framelabel, sentiment, translate
+from rnnlab.cli import caption, charlm, demo, experiment, framelabel, sentiment, translate
 from rnnlab.cli.common import Parser
 
 
@@ -28,6 +28,7 @@ def build_parser() -> Parser:
     translate.add_parser(commands)
     caption.add_parser(commands)
     framelabel.add_parser(commands)
+    experiment.add_parser(commands)
     demo.add_parser(commands)
     return parser
 

@@ -225,7 +225,10 @@ class ElmanCell(Cell):
 
 
 class GatedCell(Cell):
-    """A cell built from gates; its weights are stacked in ``blocks`` order."""
+    """A cell built from gates; its weights are stacked in ``blocks`` order; ``sigmoid_gates`` are the blocks
+    that are gates ``sigma(W_xg x_t + W_hg h_{t-1} + b_g)`` (what saturates near 0 or 1)."""
+
+    sigmoid_gates: tuple[str, ...] = ()
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  device=None, dtype=None) -> None:
@@ -254,6 +257,7 @@ class LSTMCell(GatedCell):
     """
 
     blocks = ("i", "f", "g", "o")
+    sigmoid_gates = ("i", "f", "o")
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  forget_bias: float | None = None, device=None, dtype=None) -> None:
@@ -323,6 +327,7 @@ class GRUCell(GatedCell):
     """
 
     blocks = ("r", "u", "c")
+    sigmoid_gates = ("r", "u")
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  reset: str = "before", device=None, dtype=None) -> None:

@@ -44,6 +44,9 @@ class Recurrent(Layer):
         self.engine = engine
         self.input_size = cell.input_size
         self.output_size = cell.hidden_size
+        # called as observer(x_t, state_before, state_after) at every step of the reference loop; the gradient
+        # diagnostics (rnnlab.training.diagnostics) set it to keep each h_t and look at the gates
+        self.observer = None
 
     def initial_state(self, batch: int, *, device=None, dtype=None):
         return self.cell.initial_state(batch, device=device, dtype=dtype)
@@ -65,6 +68,8 @@ class Recurrent(Layer):
         # iterate x.unbind(1), never x[:, t]: indexing inside an autograd loop makes backward O(T^2)
         for x_t, m in zip(x.unbind(1), masks):
             y_t, new_state = self.cell.step(x_t, state)
+            if self.observer is not None:
+                self.observer(x_t, state, new_state)
             if m is None:
                 state = new_state
             else:  # past its length a sequence keeps its state and outputs zeros

@@ -62,6 +62,8 @@ class Clipper:
     theta: float = 1.0
     steps: int = 0
     clipped: int = 0
+    last: bool = False
+    after: float = 0.0
 
     def __post_init__(self) -> None:
         if self.mode not in (None, "norm", "value"):
@@ -70,15 +72,19 @@ class Clipper:
             raise ValueError(f"the clipping threshold must be positive; received {self.theta}")
 
     def __call__(self, parameters: Iterable[Tensor]) -> float:
-        """Clip (or only measure) and return the gradient norm before clipping."""
+        """Clip (or only measure) and return the gradient norm before clipping; ``last`` says whether this step
+        clipped and ``after`` is the norm it left."""
+        parameters = list(parameters)
         if self.mode == "norm":
             norm, clipped = clip_grad_norm(parameters, self.theta)
         elif self.mode == "value":
             norm, clipped = clip_grad_value(parameters, self.theta)
         else:
-            norm, clipped = float(grad_norm(list(parameters))), False
+            norm, clipped = float(grad_norm(parameters)), False
         self.steps += 1
         self.clipped += clipped
+        self.last = clipped
+        self.after = norm if not clipped else self.theta if self.mode == "norm" else float(grad_norm(parameters))
         return norm
 
     @property

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -26,13 +27,14 @@ from tqdm.auto import tqdm
 from rnnlab.training.averaging import WeightAverage
 from rnnlab.training.checkpoint import flatten, load_checkpoint, prefixed, save_checkpoint, unflatten
 from rnnlab.training.clipping import Clipper
+from rnnlab.training.diagnostics import Watch, diagnose, layer_norms, reach, watch
 from rnnlab.training.devices import resolve_device
 from rnnlab.training.distributed import Distributed
 from rnnlab.training.guards import NonFiniteGuard
 from rnnlab.training.metrics import MetricsLog
 from rnnlab.training.optim import build_optimizer, build_schedule
 from rnnlab.training.seeding import rng_state, seed_everything, set_rng_state
-from rnnlab.viz import plot_curves
+from rnnlab.viz import plot_curves, plot_diagnostics
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +84,7 @@ class TrainConfig:
     max_minutes: float | None = None
     checkpoint_every: int = 0
     log_every: int = 10
+    diagnostics: int = 0
     progress: bool = True
     tensorboard: bool = True
 
@@ -92,7 +95,7 @@ class TrainConfig:
             raise ValueError(f"max steps must be at least 1; received {self.max_steps}")
         if self.max_minutes is not None and not self.max_minutes > 0:
             raise ValueError(f"max minutes must be positive; received {self.max_minutes}")
-        for name in ("warmup_steps", "early_stopping", "checkpoint_every"):
+        for name in ("warmup_steps", "early_stopping", "checkpoint_every", "diagnostics"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name.replace('_', ' ')} must not be negative; received {getattr(self, name)}")
         if self.log_every < 1 or self.nan_patience < 1:
@@ -159,6 +162,7 @@ class _Trainer:
         self.schedule = build_schedule(self.optimizer, config.schedule, config.epochs * self.steps_per_epoch,
                                        config.warmup_steps)
         self.clipper = Clipper(config.clip, config.clip_threshold)
+        self.warned: set[str] = set()
         self.guard = NonFiniteGuard(config.nan_patience)
         self.average = WeightAverage(self.model, config.average) if config.average else None
         self.progress = Progress()
@@ -213,10 +217,16 @@ class _Trainer:
     # --- one step ----------------------------------------------------------------------
     def step(self, batch: Any, window: dict) -> None:
         self.wrapped.train()
-        loss, count = self.task.loss(self.wrapped, batch)
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        every = self.config.diagnostics
+        looking = bool(every) and self.progress.step % every == 0 and self.log is not None
+        with (watch(self.model) if looking else nullcontext()) as seen:
+            loss, count = self.task.loss(self.wrapped, batch)
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+        layers = layer_norms(self.model) if looking else None
         norm = self.clipper(self.model.parameters())
+        if looking:
+            self.write_diagnostics(seen, layers, norm)
         if not self.guard.ok(loss.item(), norm, step=self.progress.step):
             self.optimizer.zero_grad(set_to_none=True)
             window["skipped"] += 1
@@ -231,6 +241,19 @@ class _Trainer:
         window["count"] += count
         window["norm"] += norm
         window["steps"] += 1
+
+    def write_diagnostics(self, seen: Watch, layers: dict[str, float], norm: float) -> None:
+        """One record of what the gradient did at this step (``--diagnostics N``); each new warning logged once."""
+        step_norms = seen.step_norms()
+        warnings = diagnose(step_norms, norm)
+        for warning in warnings:
+            if warning.split(":")[0] not in self.warned:
+                self.warned.add(warning.split(":")[0])
+                log.warning("step %d: %s", self.progress.step, warning)
+        self.log.write({"split": "diagnostics", "step": self.progress.step, "epoch": self.progress.epoch,
+                        "grad_norm": norm, "grad_norm_after": self.clipper.after, "clipped": self.clipper.last,
+                        "reach": {name: reach(n) for name, n in step_norms.items()}, "step_norms": step_norms,
+                        "saturation": seen.saturation(), "layer_norms": layers, "warnings": warnings})
 
     def write_train(self, window: dict, clipped_before: int) -> None:
         if self.log is None or not window["steps"]:
@@ -362,7 +385,10 @@ class _Trainer:
                 self.log.write({"split": "test", "step": self.progress.step, "epoch": self.progress.best_epoch,
                                 **result.test})
         if self.log is not None:
-            plot_curves(self.log.records(), self.run_dir / "curves.png", title=str(self.meta.get("app", "")))
+            records = self.log.records()
+            plot_curves(records, self.run_dir / "curves.png", title=str(self.meta.get("app", "")))
+            if any(r.get("split") == "diagnostics" for r in records):
+                plot_diagnostics(records, self.run_dir / "diagnostics.png")
             self.log.close()
         return result
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rnnlab.viz.figures import save_figure
+
 
 def plot_curves(records: list[dict], path: str | Path, title: str = "") -> Path | None:
     """Loss (train and validation), learning rate and gradient norm against the step.
@@ -34,10 +36,4 @@ def plot_curves(records: list[dict], path: str | Path, title: str = "") -> Path 
         ax.set(xlabel="step", title=label)
         if key == "grad_norm" and points:
             ax.set_yscale("log")
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, title, dpi=100)
