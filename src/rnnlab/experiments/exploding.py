@@ -32,7 +32,7 @@ def _explosive(seed: int, hidden: int) -> TaskModel:
 
 
 def run(out: Path, quick: bool = False, seeds: int | None = None) -> Path:
-    T, hidden, batch, lr = 50, 32, 32, 0.5
+    T, hidden, batch, lr = 50, 32, 32, 0.05
     steps = 60 if quick else 400
     seeds = seeds or (1 if quick else 3)
     report = Report("Exploding gradients", out, (

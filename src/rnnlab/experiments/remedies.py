@@ -42,7 +42,7 @@ def _loss(out, y):
 
 
 def run(out: Path, quick: bool = False, seeds: int | None = None) -> Path:
-    layers, hidden, T, batch = 4, 32, 20 if quick else 40, 32
+    layers, hidden, T, batch = 4, 32, 20, 32
     steps = 80 if quick else 800
     seeds = seeds or (1 if quick else 3)
     report = Report("Remedies for vanishing and exploding gradients in a deep RNN", out, (
@@ -52,7 +52,7 @@ def run(out: Path, quick: bool = False, seeds: int | None = None) -> Path:
         f"bottom layer first, then two, and so on, {steps // layers} steps a stage (the same steps in all). Weight "
         f"decay is L2 regularisation, 1e-3. Depth reach: the gradient norm of the bottom layer's weights as a "
         f"share of the top layer's, at initialisation; time reach: ‖dL/dh_1‖ / max ‖dL/dh_t‖ of the bottom "
-        f"layer."))
+        f"layer. A remedy counts as better only by a margin of 10%."))
     rows = []
     for remedy in REMEDIES:
         results = []
@@ -92,16 +92,21 @@ def run(out: Path, quick: bool = False, seeds: int | None = None) -> Path:
                   "xlabel": "remedy", "ylabel": "MSE", "logy": True}],
                 "remedies.png", "Test error by remedy (0: none)")
     none = rows[0]
+
+    def better(row: dict, key: str, lower: bool = True) -> bool:  # by a margin of 10%: less is noise here
+        return row[key] < 0.9 * none[key] if lower else row[key] > none[key] / 0.9
+
     for row in rows[1:3]:
-        report.claim(f"against vanishing gradients in deep RNNs: {row['remedy']}",
+        report.claim(f"{row['remedy']}: the gradient reaches the lower layers of a deep RNN",
                      f"depth reach {row['depth reach at init']:.3g} against {none['depth reach at init']:.3g} with "
-                     f"none; test MSE {row['test MSE']:.3g} against {none['test MSE']:.3g}",
-                     row["depth reach at init"] > none["depth reach at init"] and row["test MSE"] <= none["test MSE"])
+                     f"none", better(row, "depth reach at init", lower=False))
+        report.claim(f"{row['remedy']}: a deep RNN learns better",
+                     f"test MSE {row['test MSE']:.3g} against {none['test MSE']:.3g}", better(row, "test MSE"))
     pre, decay = rows[3], rows[4]
-    report.claim("layer-wise pretraining helps a deep RNN learn",
-                 f"test MSE {pre['test MSE']:.3g} against {none['test MSE']:.3g}", pre["test MSE"] < none["test MSE"])
+    report.claim("layer-wise pretraining: a deep RNN learns better",
+                 f"test MSE {pre['test MSE']:.3g} against {none['test MSE']:.3g}", better(pre, "test MSE"))
     report.claim("regularisation (weight decay) fights exploding gradients",
                  f"gradient norm late in training {decay['gradient norm, late in training']:.3g} against "
                  f"{none['gradient norm, late in training']:.3g}; test MSE {decay['test MSE']:.3g}",
-                 decay["gradient norm, late in training"] < none["gradient norm, late in training"])
+                 better(decay, "gradient norm, late in training"))
     return report.write()
