@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Iterable, Sequence
 
 from rnnlab.training.checkpoint import CheckpointError, load_checkpoint
-from rnnlab.training.fit import TrainConfig
+from rnnlab.training.fit import TrainConfig, continued
 
 
 def _name(field: str) -> str:
@@ -58,3 +58,10 @@ def saved_config(out: str | Path, app: str, kind: type[AppConfig]) -> AppConfig:
     _, meta = load_checkpoint(Path(out) / "last.json", app=app)
     with describing(Path(out) / "last.json", f"a {app} run"):
         return kind.from_json(meta["config"])
+
+
+def resumed_config(out: str | Path, app: str, kind: type[AppConfig], epochs: int | None = None,
+                   max_steps: int | None = None, progress: bool = True) -> AppConfig:
+    """The config to continue the run in ``out`` with: its own, and only its length changed (see ``continued``)."""
+    saved = saved_config(out, app, kind)
+    return replace(saved, out=str(out), train=continued(saved.train, epochs, max_steps, progress))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -21,8 +21,8 @@ from rnnlab.data import DataError, Vocabulary, read_lines, read_text
 from rnnlab.decoding import sample
 from rnnlab.kernels.dispatch import check_engine
 from rnnlab.models import CELL_KINDS, LanguageModel
-from rnnlab.training import TrainConfig, continued, fit, is_main_process, resolve_device, seed_everything
-from rnnlab.training.appconfig import AppConfig, describing, saved_config
+from rnnlab.training import TrainConfig, fit, is_main_process, resolve_device, seed_everything
+from rnnlab.training.appconfig import AppConfig, describing, resumed_config
 from rnnlab.training.checkpoint import load_checkpoint, prefixed
 from rnnlab.training.tbptt import TBPTT
 
@@ -129,8 +129,7 @@ def resume(out: str | Path, epochs: int | None = None, max_steps: int | None = N
     limit not given again is lifted); the result is bit for bit the
     uninterrupted run's.
     """
-    saved = saved_config(out, APP, CharLMConfig)
-    return train(replace(saved, out=str(out), train=continued(saved.train, epochs, max_steps, progress)), resume=True)
+    return train(resumed_config(out, APP, CharLMConfig, epochs, max_steps, progress), resume=True)
 
 
 def novelty_of(words: list[str], corpus: Corpus) -> dict[str, float]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -20,8 +20,8 @@ from rnnlab.apps.framelabel.tasks import FrameTask, label_videos
 from rnnlab.data import DataError
 from rnnlab.kernels.dispatch import check_engine
 from rnnlab.models import CELL_KINDS, FrameLabeller, make_stack
-from rnnlab.training import TrainConfig, continued, fit, is_main_process, resolve_device, seed_everything
-from rnnlab.training.appconfig import AppConfig, describing, saved_config
+from rnnlab.training import TrainConfig, fit, is_main_process, resolve_device, seed_everything
+from rnnlab.training.appconfig import AppConfig, describing, resumed_config
 from rnnlab.training.checkpoint import load_checkpoint, prefixed
 from rnnlab.training.segmentation import segmentation_scores
 from rnnlab.viz import plot_timeline
@@ -146,8 +146,7 @@ def train(config: FrameConfig, resume: bool = False) -> FrameResult:
 def resume(out: str | Path, epochs: int | None = None, max_steps: int | None = None,
            progress: bool = True) -> FrameResult:
     """Continue the run in ``out`` with its saved config; only its length may change (see ``continued``)."""
-    saved = saved_config(out, APP, FrameConfig)
-    return train(replace(saved, out=str(out), train=continued(saved.train, epochs, max_steps, progress)), resume=True)
+    return train(resumed_config(out, APP, FrameConfig, epochs, max_steps, progress), resume=True)
 
 
 @dataclass

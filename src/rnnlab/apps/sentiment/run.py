@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -24,8 +24,8 @@ from rnnlab.data.vectors import VECTOR_FORMATS, read_vectors
 from rnnlab.data.vocab import PAD, UNK
 from rnnlab.kernels.dispatch import check_engine
 from rnnlab.models import CELL_KINDS, POOLINGS, SequenceClassifier, make_input, make_stack, pretrained_embedding
-from rnnlab.training import TrainConfig, continued, fit, is_main_process, resolve_device, seed_everything
-from rnnlab.training.appconfig import AppConfig, describing, saved_config
+from rnnlab.training import TrainConfig, fit, is_main_process, resolve_device, seed_everything
+from rnnlab.training.appconfig import AppConfig, describing, resumed_config
 from rnnlab.training.checkpoint import load_checkpoint, prefixed
 from rnnlab.viz import plot_confusion
 
@@ -179,8 +179,7 @@ def train(config: SentimentConfig, resume: bool = False) -> SentimentResult:
 def resume(out: str | Path, epochs: int | None = None, max_steps: int | None = None,
            progress: bool = True) -> SentimentResult:
     """Continue the run in ``out`` with its saved config; only its length may change (see ``continued``)."""
-    saved = saved_config(out, APP, SentimentConfig)
-    return train(replace(saved, out=str(out), train=continued(saved.train, epochs, max_steps, progress)), resume=True)
+    return train(resumed_config(out, APP, SentimentConfig, epochs, max_steps, progress), resume=True)
 
 
 @dataclass

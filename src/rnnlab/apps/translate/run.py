@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -23,8 +23,8 @@ from rnnlab.data.vocab import BOS, EOS, PAD, UNK
 from rnnlab.decoding import Hypothesis
 from rnnlab.kernels.dispatch import check_engine
 from rnnlab.models import ATTENTIONS, CELL_KINDS, Seq2Seq
-from rnnlab.training import TrainConfig, continued, fit, is_main_process, resolve_device, seed_everything
-from rnnlab.training.appconfig import AppConfig, describing, saved_config
+from rnnlab.training import TrainConfig, fit, is_main_process, resolve_device, seed_everything
+from rnnlab.training.appconfig import AppConfig, describing, resumed_config
 from rnnlab.training.bleu import corpus_bleu
 from rnnlab.training.checkpoint import load_checkpoint, prefixed
 from rnnlab.viz import plot_attention
@@ -172,8 +172,7 @@ def train(config: TranslateConfig, resume: bool = False) -> TranslateResult:
 def resume(out: str | Path, epochs: int | None = None, max_steps: int | None = None,
            progress: bool = True) -> TranslateResult:
     """Continue the run in ``out`` with its saved config; only its length may change (see ``continued``)."""
-    saved = saved_config(out, APP, TranslateConfig)
-    return train(replace(saved, out=str(out), train=continued(saved.train, epochs, max_steps, progress)), resume=True)
+    return train(resumed_config(out, APP, TranslateConfig, epochs, max_steps, progress), resume=True)
 
 
 @dataclass
