@@ -130,6 +130,13 @@ def test_each_bad_input_is_one_error_naming_the_file(tmp_path):
     np.save(tmp_path / "x.npy", np.full((3, 4, 4), 2.0))
     with pytest.raises(DataError, match=r"x.npy: expected uint8 frames or floats in \[0, 1\]"):
         read_array(tmp_path / "x.npy", "frames")
+    np.save(tmp_path / "x.npy", np.full((3, 4, 4), np.nan))
+    for kind in ("frames", "features"):
+        with pytest.raises(DataError, match=r"x.npy: holds NaN or infinite values"):
+            read_array(tmp_path / "x.npy", kind)
+    np.save(tmp_path / "x.npy", np.array(["a", "b"]))
+    with pytest.raises(DataError, match=r"x.npy: expected a numeric array"):
+        read_array(tmp_path / "x.npy", "features")
 
 
 def test_an_empty_label_file_is_named(tmp_path):

@@ -35,7 +35,14 @@ def _loss(out, y):
 
 def equal_parameters(target: int, cell: str) -> int:
     """The hidden size whose model has the parameter count nearest ``target``."""
-    return min(range(8, 1025), key=lambda h: abs(parameter_count(TaskModel(cell, V, h, V, tokens=True)) - target))
+    def count(h: int) -> int:
+        return parameter_count(TaskModel(cell, V, h, V, tokens=True))
+
+    low, high = 1, 4096  # the count grows with h: the first h that reaches the target, or the one before it
+    while low < high:
+        mid = (low + high) // 2
+        low, high = (mid + 1, high) if count(mid) < target else (low, mid)
+    return min((h for h in (low - 1, low) if h >= 1), key=lambda h: abs(count(h) - target))
 
 
 @torch.no_grad()

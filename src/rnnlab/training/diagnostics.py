@@ -67,7 +67,8 @@ class Watch:
 
     def step_norms(self) -> dict[str, list[float]]:
         """``||dL/dh_t||`` for t = 1..T in the input's order, the mean over the batch, for each layer
-        (0 where no gradient reached h_t). Call after ``loss.backward()``."""
+        (0 where no gradient reached h_t). Call after ``loss.backward()``. A layer run several times inside
+        the watch (a decoder stepping word by word, TBPTT windows) lists its steps in the order they ran."""
         out = {}
         for name, states in self.states.items():
             norms = [0.0 if h.grad is None else float(torch.linalg.vector_norm(h.grad, dim=-1).mean())

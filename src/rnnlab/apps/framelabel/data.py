@@ -81,6 +81,8 @@ def read_array(path: str | Path, kind: str) -> np.ndarray:
         raise DataError(path, f"is not a .npy array ({str(error).splitlines()[0][:120]})") from None
     if not isinstance(array, np.ndarray) or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
         raise DataError(path, f"expected a numeric array; received {type(array).__name__} of {array.dtype}")
+    if not np.isfinite(array).all():
+        raise DataError(path, "holds NaN or infinite values")
     if kind == "features":
         if array.ndim != 2:
             raise DataError(path, f"expected features of shape (D, T); received shape {array.shape}")
@@ -97,8 +99,6 @@ def read_array(path: str | Path, kind: str) -> np.ndarray:
             array = np.round(array * 255).astype(np.uint8)
     if array.shape[0] == 0:
         raise DataError(path, "has no frames: an empty video")
-    if not np.isfinite(array).all():
-        raise DataError(path, "holds NaN or infinite values")
     return array
 
 
