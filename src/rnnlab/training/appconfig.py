@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import asdict, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -58,6 +59,11 @@ def saved_config(out: str | Path, app: str, kind: type[AppConfig]) -> AppConfig:
     _, meta = load_checkpoint(Path(out) / "last.json", app=app)
     with describing(Path(out) / "last.json", f"a {app} run"):
         return kind.from_json(meta["config"])
+
+
+def run_folder(out: str | None, app: str) -> Path:
+    """Where a run writes: ``out``, or ``runs/APP-DATE-TIME``."""
+    return Path(out) if out else Path("runs") / f"{app}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
 
 
 def resumed_config(out: str | Path, app: str, kind: type[AppConfig], epochs: int | None = None,

@@ -11,7 +11,6 @@ import json
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 import torch
@@ -25,7 +24,7 @@ from rnnlab.data.vocab import BOS, EOS, PAD, UNK
 from rnnlab.kernels.dispatch import check_engine
 from rnnlab.models import ATTENTIONS, CELL_KINDS, IMAGE_AS, Captioner
 from rnnlab.training import TrainConfig, fit, is_main_process, resolve_device, seed_everything
-from rnnlab.training.appconfig import AppConfig, describing, resumed_config
+from rnnlab.training.appconfig import AppConfig, describing, resumed_config, run_folder
 from rnnlab.training.checkpoint import load_checkpoint, prefixed
 from rnnlab.viz import plot_sheet
 
@@ -130,13 +129,9 @@ def blind_baseline(data: CaptionData, split: str = "test") -> dict[str, float]:
                           target.scenes)
 
 
-def default_run_dir() -> Path:
-    return Path("runs") / f"caption-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
-
-
 def train(config: CaptionConfig, resume: bool = False) -> CaptionResult:
     """Read the pictures and captions, build the vocabulary and model, train, and test the best weights."""
-    run_dir = Path(config.out) if config.out else default_run_dir()
+    run_dir = run_folder(config.out, APP)
     seed_everything(config.train.seed)
     data = load_captions(config)
     for reason, count in data.skipped.items():

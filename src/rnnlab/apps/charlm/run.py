@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 import torch
@@ -22,7 +21,7 @@ from rnnlab.decoding import sample
 from rnnlab.kernels.dispatch import check_engine
 from rnnlab.models import CELL_KINDS, LanguageModel
 from rnnlab.training import TrainConfig, fit, is_main_process, resolve_device, seed_everything
-from rnnlab.training.appconfig import AppConfig, describing, resumed_config
+from rnnlab.training.appconfig import AppConfig, describing, resumed_config, run_folder
 from rnnlab.training.checkpoint import load_checkpoint, prefixed
 from rnnlab.training.tbptt import TBPTT
 
@@ -88,16 +87,12 @@ def _task(config: CharLMConfig, corpus: Corpus):
     return StreamTask(corpus, config.batch_size, TBPTT(config.bptt, config.bptt_k2))
 
 
-def default_run_dir() -> Path:
-    return Path("runs") / f"charlm-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
-
-
 def train(config: CharLMConfig, resume: bool = False) -> CharLMResult:
     """Prepare the corpus, build the model, train, test on held-out data, and generate samples.
 
     With ``resume``, the run in ``config.out`` continues (see ``resume``).
     """
-    run_dir = Path(config.out) if config.out else default_run_dir()
+    run_dir = run_folder(config.out, APP)
     seed_everything(config.train.seed)
     corpus = load_corpus(config.data, config.format, config.words, config.validation, config.test,
                          config.split_seed)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +20,7 @@ from rnnlab.data import DataError
 from rnnlab.kernels.dispatch import check_engine
 from rnnlab.models import CELL_KINDS, FrameLabeller, make_stack
 from rnnlab.training import TrainConfig, fit, is_main_process, resolve_device, seed_everything
-from rnnlab.training.appconfig import AppConfig, describing, resumed_config
+from rnnlab.training.appconfig import AppConfig, describing, resumed_config, run_folder
 from rnnlab.training.checkpoint import load_checkpoint, prefixed
 from rnnlab.training.segmentation import segmentation_scores
 from rnnlab.viz import plot_timeline
@@ -113,13 +112,9 @@ def background_ids(config: FrameConfig, classes: list[str]) -> list[int]:
     return [classes.index(b) for b in config.background]
 
 
-def default_run_dir() -> Path:
-    return Path("runs") / f"framelabel-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
-
-
 def train(config: FrameConfig, resume: bool = False) -> FrameResult:
     """Read the videos, build the model, train, and test the best weights."""
-    run_dir = Path(config.out) if config.out else default_run_dir()
+    run_dir = run_folder(config.out, APP)
     seed_everything(config.train.seed)
     data = load_frame_data(config)
     shape = frame_shape(data)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 import torch
@@ -25,7 +24,7 @@ from rnnlab.data.vocab import PAD, UNK
 from rnnlab.kernels.dispatch import check_engine
 from rnnlab.models import CELL_KINDS, POOLINGS, SequenceClassifier, make_input, make_stack, pretrained_embedding
 from rnnlab.training import TrainConfig, fit, is_main_process, resolve_device, seed_everything
-from rnnlab.training.appconfig import AppConfig, describing, resumed_config
+from rnnlab.training.appconfig import AppConfig, describing, resumed_config, run_folder
 from rnnlab.training.checkpoint import load_checkpoint, prefixed
 from rnnlab.viz import plot_confusion
 
@@ -135,13 +134,9 @@ def encode(examples: list[Example], vocab: Vocabulary, labels: list[str]) -> tup
             [e.kind for e in examples])
 
 
-def default_run_dir() -> Path:
-    return Path("runs") / f"sentiment-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
-
-
 def train(config: SentimentConfig, resume: bool = False) -> SentimentResult:
     """Read the data, build the vocabulary and model, train, and test the best weights."""
-    run_dir = Path(config.out) if config.out else default_run_dir()
+    run_dir = run_folder(config.out, APP)
     seed_everything(config.train.seed)
     dataset = load_dataset(config)
     for path, count in dataset.skipped.items():

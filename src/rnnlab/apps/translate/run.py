@@ -11,7 +11,6 @@ import json
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from rnnlab.apps.translate.data import FORMATS, Group, ParallelCorpus, load_parallel
@@ -24,7 +23,7 @@ from rnnlab.decoding import Hypothesis
 from rnnlab.kernels.dispatch import check_engine
 from rnnlab.models import ATTENTIONS, CELL_KINDS, Seq2Seq
 from rnnlab.training import TrainConfig, fit, is_main_process, resolve_device, seed_everything
-from rnnlab.training.appconfig import AppConfig, describing, resumed_config
+from rnnlab.training.appconfig import AppConfig, describing, resumed_config, run_folder
 from rnnlab.training.bleu import corpus_bleu
 from rnnlab.training.checkpoint import load_checkpoint, prefixed
 from rnnlab.viz import plot_attention
@@ -133,13 +132,9 @@ def baselines(corpus: ParallelCorpus, split: str = "test") -> dict[str, float]:
             "constant_output": corpus_bleu([constant] * len(groups), references)}
 
 
-def default_run_dir() -> Path:
-    return Path("runs") / f"translate-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
-
-
 def train(config: TranslateConfig, resume: bool = False) -> TranslateResult:
     """Read and split the corpus, build the vocabularies and model, train, and test the best weights."""
-    run_dir = Path(config.out) if config.out else default_run_dir()
+    run_dir = run_folder(config.out, APP)
     seed_everything(config.train.seed)
     corpus = load_parallel(config)
     for reason, count in corpus.skipped.items():
