@@ -48,10 +48,11 @@ def held_out_objects(run_dir: Path) -> dict[str, float]:
     trained = caption.load(run_dir)
     data = load_captions(trained.config)
     seen = {(t.colour, t.shape) for scene in data.train.scenes for t in scene.things}
-    found = describe_images(trained.model, data.test.images, trained.vocab)
+    vocab = caption.vocab_of(trained)
+    found = describe_images(trained.model, data.test.images, vocab)
     right, count = dict.fromkeys(ATTRIBUTES + ("new_pair",), 0), 0
     for hypothesis, scene in zip(found, data.test.scenes):
-        named = parse(" ".join(trained.vocab.decode(hypothesis.tokens)))
+        named = parse(" ".join(vocab.decode(hypothesis.tokens)))
         for said, truth in zip(named or [], scene.things if named and len(named) == len(scene.things) else []):
             if (truth.colour, truth.shape) not in seen:
                 count += 1

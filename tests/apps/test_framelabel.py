@@ -90,7 +90,8 @@ def test_raw_frames_without_split_files(tmp_path, shape):
     assert data.kind == "frames" and (len(data.train), len(data.validation), len(data.test)) == (3, 1, 2)
     assert data.train.inputs[0].shape[1:] == (6, 7, shape[2] if len(shape) == 3 else 1)
     assert data.train.inputs[0].dtype == np.uint8
-    assert framelabel.run.frame_shape(data) == (data.train.inputs[0].shape[3], 6, 7)
+    assert framelabel.APP.prepare(framelabel.FrameConfig(data=str(tmp_path), validation=1, test=2), None).meta[
+        "frame_shape"] == [data.train.inputs[0].shape[3], 6, 7]
 
 
 def test_each_bad_input_is_one_error_naming_the_file(tmp_path):

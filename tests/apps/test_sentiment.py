@@ -266,7 +266,7 @@ def test_pretrained_vectors_through_training(tmp_path):
                                     test=4, out=str(tmp_path / "run")))
     assert result.vectors_found == 3
     trained = sentiment.load(tmp_path / "run")
-    row = trained.vocab.id("good")
+    row = sentiment.vocab_of(trained).id("good")
     assert torch.equal(trained.model.input.weight[row], torch.tensor([1.0, 0, 0, 0]))  # frozen: still the file's
 
 

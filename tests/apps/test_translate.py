@@ -98,7 +98,7 @@ def test_learns_held_out_numbers_and_beats_the_baselines(tmp_path):
     result = translate.train(translate.TranslateConfig(**small))
     assert result.test["bleu"] > 60 and result.test["exact_match"] > 0.3
     base = translate.baselines(load_parallel(translate.TranslateConfig(**small)))
-    assert result.test["bleu"] > base["copy_source"] + 40 and result.test["bleu"] > base["constant_output"] + 40
+    assert result.test["bleu"] > base["bleu_copy_source"] + 40 and result.test["bleu"] > base["bleu_constant_output"] + 40
 
 
 def test_cli_train_eval_translate_and_attention_plot(tatoeba, tmp_path, capsys):

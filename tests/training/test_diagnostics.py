@@ -10,6 +10,7 @@ from rnnlab.core import ElmanCell, GRUCell, LSTMCell, LSTMState
 from rnnlab.layers import Recurrent
 from rnnlab.training import TrainConfig, fit
 from rnnlab.training.diagnostics import diagnose, layer_norms, reach, watch
+from rnnlab.training.runner import draw_run
 
 
 def perturbed_norms(cell, head, x, every_step):
@@ -99,6 +100,7 @@ def test_the_fit_flag_records_and_draws(tmp_path, caplog):
     assert all(0.0 <= s <= 1.0 for s in first["saturation"].values()) and first["saturation"]
     assert first["clipped"] and first["grad_norm_after"] == pytest.approx(0.01)
     assert first["layer_norms"] and all(v >= 0 for v in first["layer_norms"].values())
+    draw_run(tmp_path, "toy")  # the runner draws what fit recorded
     assert (tmp_path / "diagnostics.png").stat().st_size > 1000
     with pytest.raises(ValueError, match="diagnostics must not be negative"):
         TrainConfig(diagnostics=-1)

@@ -1,21 +1,73 @@
-"""``rnnlab``: the command line. It only parses, builds a config and calls the application.
+"""``rnnlab``: the command line, written from the registry of applications and their config fields.
 
-User mistakes (a ValueError from a config, a loader or a checkpoint, or an
-OSError from the file system) end with one line on stderr and exit status 2,
-never a traceback.
+It only parses, builds a config and calls the runner. Every application gets
+``train`` (its config's options, then the training options, and
+``--resume``) and its verbs (``eval``, ``sample``, ``predict``, ...), each
+taking a run folder. User mistakes (a ValueError from a config, a loader or a
+checkpoint, or an OSError from the file system) end with one line on stderr
+and exit status 2, never a traceback.
 """
 
 from __future__ import annotations
 
+import argparse
 import logging
 import sys
+from functools import partial
 
 from rnnlab import __version__
-from rnnlab.cli import caption, charlm, demo, experiment, framelabel, sentiment, translate
-from rnnlab.cli.common import Parser
+from rnnlab.apps import registered
+from rnnlab.cli import demo, experiment
+from rnnlab.cli.options import Parser, add_options, configure, given
+from rnnlab.training import TrainConfig
+from rnnlab.training.runner import App, Verb
 
 
-def build_parser() -> Parser:
+def add_app(commands, app: App) -> None:
+    """``rnnlab APP train`` and ``rnnlab APP VERB RUN`` for each of the app's verbs."""
+    p = commands.add_parser(app.name, help=app.help, description=app.description or app.help)
+    sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    defaults = app.config()
+    t = sub.add_parser("train", help="train on the embedded default or on --data, and test the best epoch",
+                       description="Train, select the best epoch on the validation split, test it and write the "
+                                   "run folder: checkpoints, metrics.jsonl, curves.png, summary.json.")
+    add_options(t, app.config, defaults)
+    t.add_argument("--resume", action="store_true", help="continue the interrupted run in --out")
+    add_options(t, TrainConfig, defaults.train, group="training")
+    t.set_defaults(handler=partial(run_train, app))
+    for verb in app.verbs:
+        v = sub.add_parser(verb.name, help=verb.help, description=verb.help)
+        v.add_argument("checkpoint", metavar="RUN", help="a run folder or a checkpoint's .json")
+        if verb.options is not None:
+            add_options(v, verb.options)
+        v.add_argument("--device", default="cpu", help="(default %(default)s)")
+        v.set_defaults(handler=partial(run_verb, app, verb))
+
+
+def run_train(app: App, args: argparse.Namespace) -> None:
+    if args.resume:
+        if not args.out:
+            raise ValueError("--resume needs --out, the run folder to continue")
+        result = app.resume(args.out, args.epochs, args.max_steps, progress=args.progress is None)
+    else:
+        result = app.train(configure(args, app.config()))
+    print(f"run folder: {result.run_dir}")
+    if result.stopped == "max_steps":
+        print(f"stopped at the step limit; continue with: rnnlab {app.name} train --out {result.run_dir} --resume")
+        return
+    for what, count in result.skipped.items():
+        print(f"skipped {count}: {what}")
+    print()
+    print(app.show(result.summary))
+
+
+def run_verb(app: App, verb: Verb, args: argparse.Namespace) -> None:
+    options = verb.options(**given(args, verb.options)) if verb.options is not None else None
+    print(verb.run(app.load(args.checkpoint, args.device), options))
+
+
+def build_parser(apps: list[App] | None = None) -> Parser:
+    """The parser for ``apps`` (default: every registered application) and the other commands."""
     parser = Parser(
         prog="rnnlab",
         description="Recurrent neural networks as the chapter writes them: Elman RNN, LSTM, GRU, "
@@ -23,18 +75,15 @@ def build_parser() -> Parser:
     parser.add_argument("--version", action="version", version=f"rnnlab {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    charlm.add_parser(commands)
-    sentiment.add_parser(commands)
-    translate.add_parser(commands)
-    caption.add_parser(commands)
-    framelabel.add_parser(commands)
+    for app in registered() if apps is None else apps:
+        add_app(commands, app)
     experiment.add_parser(commands)
     demo.add_parser(commands)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+def main(argv: list[str] | None = None, apps: list[App] | None = None) -> int:
+    parser = build_parser(apps)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()

@@ -32,9 +32,9 @@ from rnnlab.training.devices import resolve_device
 from rnnlab.training.distributed import Distributed
 from rnnlab.training.guards import NonFiniteGuard
 from rnnlab.training.metrics import MetricsLog
-from rnnlab.training.optim import build_optimizer, build_schedule
+from rnnlab.training.optim import OPTIMIZERS, SCHEDULES, build_optimizer, build_schedule
+from rnnlab.training.options import Config, option
 from rnnlab.training.seeding import rng_state, seed_everything, set_rng_state
-from rnnlab.viz import plot_curves, plot_diagnostics
 
 log = logging.getLogger(__name__)
 
@@ -61,34 +61,42 @@ class Task(Protocol):
 
 
 @dataclass(frozen=True)
-class TrainConfig:
-    """How to train; shared by every application."""
+class TrainConfig(Config):
+    """How to train; shared by every application. Each field is a ``--flag`` of ``rnnlab APP train``."""
 
-    epochs: int = 10
-    optimizer: str = "adam"
-    lr: float = 2e-3
-    momentum: float = 0.9
-    weight_decay: float = 0.0
-    schedule: str = "constant"
-    warmup_steps: int = 0
-    clip: str | None = "norm"
-    clip_threshold: float = 1.0
-    nan_patience: int = 5
-    early_stopping: int = 0
-    monitor: str = "loss"
-    monitor_mode: str = "min"
-    average: float = 0.0
-    seed: int = 0
-    device: str = "auto"
-    max_steps: int | None = None
-    max_minutes: float | None = None
-    checkpoint_every: int = 0
-    log_every: int = 10
-    diagnostics: int = 0
-    progress: bool = True
-    tensorboard: bool = True
+    epochs: int = option(10, "passes over the training data")
+    optimizer: str = option("adam", "", choices=OPTIMIZERS)
+    lr: float = option(2e-3, "learning rate")
+    momentum: float = option(0.9, "for sgd and rmsprop")
+    weight_decay: float = option(0.0, "L2 regularisation")
+    schedule: str = option("constant", "learning-rate schedule", choices=SCHEDULES)
+    warmup_steps: int = option(0, "linear warm-up steps")
+    clip: str | None = option("norm", "gradient clipping: by global norm (g <- theta g/||g||), by value, or none",
+                              choices=("norm", "value", "none"))
+    clip_threshold: float = option(1.0, "theta")
+    nan_patience: int = option(5, "stop after this many non-finite steps in a row")
+    early_stopping: int = option(0, "stop after this many epochs without a better validation metric; 0: off")
+    monitor: str = option("loss", "the validation metric that picks the best weights")
+    monitor_mode: str = option("min", "whether lower or higher --monitor is better", choices=("min", "max"))
+    average: float = option(0.0, "validate and keep an exponential moving average of the weights with this "
+                                 "decay, e.g. 0.999; 0: off")
+    seed: int = option(0, "random seed: the model's initial weights, the data order, dropout")
+    device: str = option("auto", "auto (cuda if available), cpu, cuda, cuda:N")
+    max_steps: int | None = option(None, "stop after this many optimiser steps (a checkpoint is written)",
+                                   none="no limit")
+    max_minutes: float | None = option(None, "stop training after this many minutes, validate, and test the "
+                                             "best weights", none="no limit")
+    checkpoint_every: int = option(0, "also checkpoint every N steps; 0: at the end of each epoch only")
+    log_every: int = option(10, "steps per line of metrics.jsonl")
+    diagnostics: int = option(0, "every N steps, record ||dL/dh_t|| for every t, each layer's gradient norm, "
+                                 "gate saturation and clipping, warn when gradients vanish or explode, and draw "
+                                 "diagnostics.png; 0: off", metavar="N")
+    progress: bool = option(True, "no progress bar", flag="--quiet")
+    tensorboard: bool = option(True, "do not write TensorBoard logs", flag="--no-tensorboard")
 
     def __post_init__(self) -> None:
+        if self.clip == "none":
+            object.__setattr__(self, "clip", None)
         if self.epochs < 1:
             raise ValueError(f"epochs must be at least 1; received {self.epochs}")
         if self.max_steps is not None and self.max_steps < 1:
@@ -180,7 +188,7 @@ class _Trainer:
         }
         counters = {"progress": asdict(self.progress), "clipper": [self.clipper.steps, self.clipper.clipped],
                     "guard": [self.guard.skipped, self.guard.in_a_row]}
-        return tensors, {**self.meta, "train_config": asdict(self.config), "state": skeleton, "counters": counters}
+        return tensors, {**self.meta, "state": skeleton, "counters": counters}
 
     def save_last(self, rng: dict) -> None:
         if self.dist.main:
@@ -192,9 +200,9 @@ class _Trainer:
                             {**self.meta, "epoch": self.progress.epoch, "step": self.progress.step,
                              "validation": metrics})
 
-    def restore(self) -> None:
-        tensors, meta = load_checkpoint(self.run_dir / "last.json", app=self.meta.get("app"),
-                                        map_location=self.device)
+    def restore(self, checkpoint: tuple[dict[str, Tensor], dict]) -> None:
+        tensors, meta = checkpoint
+        tensors = {k: v.to(self.device) for k, v in tensors.items()}
         self.model.load_state_dict(prefixed(tensors, "model"))
         skeleton = meta["state"]
         self.optimizer.load_state_dict(unflatten(skeleton["optimizer"], tensors))
@@ -373,7 +381,7 @@ class _Trainer:
         return False
 
     def finish(self, result: FitResult, test: bool) -> FitResult:
-        """Go back to the best weights, test them, draw the curves."""
+        """Go back to the best weights and test them."""
         best = self.run_dir / "best.json"
         self.dist.barrier()
         if best.exists():
@@ -385,36 +393,43 @@ class _Trainer:
                 self.log.write({"split": "test", "step": self.progress.step, "epoch": self.progress.best_epoch,
                                 **result.test})
         if self.log is not None:
-            records = self.log.records()
-            plot_curves(records, self.run_dir / "curves.png", title=str(self.meta.get("app", "")))
-            if any(r.get("split") == "diagnostics" for r in records):
-                plot_diagnostics(records, self.run_dir / "diagnostics.png")
             self.log.close()
         return result
 
 
 def fit(model: nn.Module, task: Task, config: TrainConfig, run_dir: str | Path, meta: dict,
-        resume: bool = False, test: bool = True) -> FitResult:
+        resume: tuple[dict[str, Tensor], dict] | bool | None = None, test: bool = True) -> FitResult:
     """Train ``model`` on ``task``, writing logs and checkpoints to ``run_dir``.
 
     ``meta`` (JSON-able: the application's name under ``app``, its config,
     its vocabulary) goes into every checkpoint so that the application can
-    rebuild the model from it. With ``resume``, the run continues from
-    ``run_dir/last.json`` and ends exactly where an uninterrupted run would.
-    Without it, a ``run_dir`` that already holds a run is an error: nothing is
-    overwritten. At the end the best validation weights are loaded back and,
-    with ``test``, evaluated on the test split.
+    rebuild the model from it. ``resume`` continues an interrupted run from
+    its ``last`` checkpoint, ``(tensors, meta)`` as ``load_checkpoint`` read
+    it (True: read ``run_dir/last.json`` here), and ends exactly where an
+    uninterrupted run would. Without it, a ``run_dir`` that already holds a
+    run is an error: nothing is overwritten. A fresh run's random stream
+    starts from ``config.seed``; a resumed one continues the checkpoint's. At
+    the end the best validation weights are loaded back and, with ``test``,
+    evaluated on the test split.
     """
     run_dir = Path(run_dir)
-    if resume and not (run_dir / "last.json").exists():
-        raise RunExists(f"{run_dir}: no run to resume here (no last.json)")
+    if resume is True:
+        resume = read_last(run_dir, meta.get("app"))
     if not resume and (run_dir / "last.json").exists():
         raise RunExists(f"{run_dir} already holds a run; continue it with --resume or choose another output folder")
-    seed_everything(config.seed)
+    if not resume:
+        seed_everything(config.seed)
     trainer = _Trainer(model, task, config, run_dir, meta)
     if resume:
-        trainer.restore()
+        trainer.restore(resume)
     result = trainer.run()
     if result.stopped == "max_steps":
         return result
     return trainer.finish(result, test)
+
+
+def read_last(run_dir: str | Path, app: str | None) -> tuple[dict[str, Tensor], dict]:
+    """The ``last`` checkpoint of the interrupted run in ``run_dir``, to resume it."""
+    if not (Path(run_dir) / "last.json").exists():
+        raise RunExists(f"{run_dir}: no run to resume here (no last.json)")
+    return load_checkpoint(Path(run_dir) / "last.json", app=app)

@@ -42,11 +42,14 @@ class MetricsLog:
                     if line.strip() and json.loads(line).get("step", 0) <= step]
             self.path.write_text("".join(line + "\n" for line in keep), encoding="utf-8")
 
-    def records(self) -> list[dict]:
-        if not self.path.exists():
-            return []
-        return [json.loads(line) for line in self.path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
     def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
+
+
+def read_records(run_dir: str | Path) -> list[dict]:
+    """The records of ``RUN/metrics.jsonl``, in order (none when it is missing)."""
+    path = Path(run_dir) / "metrics.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

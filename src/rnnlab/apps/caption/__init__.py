@@ -1,5 +1,7 @@
 """Image captioning: the chapter's one-to-many application."""
 
-from rnnlab.apps.caption.run import CaptionConfig, CaptionResult, describe, evaluate, load, resume, train
+from rnnlab.apps.caption.app import APP, CaptionConfig, blind_baseline, describe, vocab_of
 
-__all__ = ["CaptionConfig", "CaptionResult", "train", "resume", "load", "describe", "evaluate"]
+train, resume, load = APP.train, APP.resume, APP.load
+
+__all__ = ["APP", "CaptionConfig", "train", "resume", "load", "describe", "blind_baseline", "vocab_of"]

@@ -1,5 +1,7 @@
 """English word generation: the chapter's character-level language model."""
 
-from rnnlab.apps.charlm.run import APP, CharLMConfig, CharLMResult, evaluate, generate, load, resume, train
+from rnnlab.apps.charlm.app import APP, CharLMConfig, evaluate, generate
 
-__all__ = ["APP", "CharLMConfig", "CharLMResult", "train", "resume", "load", "generate", "evaluate"]
+train, resume, load = APP.train, APP.resume, APP.load
+
+__all__ = ["APP", "CharLMConfig", "train", "resume", "load", "generate", "evaluate"]

@@ -1,5 +1,7 @@
 """Frame-level video classification: the chapter's synced many-to-many application."""
 
-from rnnlab.apps.framelabel.run import FrameConfig, FrameResult, evaluate, load, predict, resume, train
+from rnnlab.apps.framelabel.app import APP, FrameConfig, predict
 
-__all__ = ["FrameConfig", "FrameResult", "train", "resume", "load", "predict", "evaluate"]
+train, resume, load = APP.train, APP.resume, APP.load
+
+__all__ = ["APP", "FrameConfig", "train", "resume", "load", "predict"]

@@ -1,5 +1,7 @@
 """Sentiment analysis: the chapter's many-to-one application."""
 
-from rnnlab.apps.sentiment.run import SentimentConfig, SentimentResult, evaluate, load, predict, resume, train
+from rnnlab.apps.sentiment.app import APP, SentimentConfig, evaluate, predict, vocab_of
 
-__all__ = ["SentimentConfig", "SentimentResult", "train", "resume", "load", "predict", "evaluate"]
+train, resume, load = APP.train, APP.resume, APP.load
+
+__all__ = ["APP", "SentimentConfig", "train", "resume", "load", "predict", "evaluate", "vocab_of"]

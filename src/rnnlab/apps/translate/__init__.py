@@ -1,7 +1,8 @@
-"""Machine translation: the chapter's many-to-many encoder-decoder."""
+"""Machine translation: the chapter's encoder-decoder (many-to-many)."""
 
-from rnnlab.apps.translate.run import (TranslateConfig, TranslateResult, attention_plot, baselines, evaluate, load,
-                                       resume, train, translate)
+from rnnlab.apps.translate.app import APP, TranslateConfig, Translation, attention_plot, baselines, translate
 
-__all__ = ["TranslateConfig", "TranslateResult", "train", "resume", "load", "translate", "attention_plot",
-           "evaluate", "baselines"]
+train, resume, load = APP.train, APP.resume, APP.load
+
+__all__ = ["APP", "TranslateConfig", "Translation", "train", "resume", "load", "translate", "attention_plot",
+           "baselines"]

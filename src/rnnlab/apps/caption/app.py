@@ -1,0 +1,175 @@
+"""Image captioning, declared for the runner: pictures and captions, a CNN and a decoder RNN, BLEU and attributes.
+
+Training selects the epoch by validation BLEU-4, tests it and draws a sheet
+of test pictures with their captions (``test-captions.png``); ``describe``
+works from a trained run.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file
+
+from rnnlab.apps.caption.data import FORMATS, CaptionData, load_captions, read_image
+from rnnlab.apps.caption.tasks import CaptionTask, caption_scores, describe_images
+from rnnlab.data import DataError, Vocabulary
+from rnnlab.data.vocab import BOS, EOS, PAD, UNK
+from rnnlab.models import ATTENTIONS, CELL_KINDS, IMAGE_AS, Captioner
+from rnnlab.training import TrainConfig
+from rnnlab.training.options import Config, DecodeOptions, engine_option, option, out_option
+from rnnlab.training.runner import App, Prepared, Trained, Verb, evaluate, metrics_table
+from rnnlab.viz import plot_sheet
+
+
+@dataclass(frozen=True)
+class CaptionConfig(Config):
+    """Everything a captioning run needs; saved in its checkpoints.
+
+    Data: ``data`` (a Flickr8k token file or a COCO JSON) with ``images``, its
+    picture folder; None: the generated scenes. Model: see
+    ``rnnlab.models.Captioner``; ``encoder_weights``: a safetensors file of
+    the CNN's own weights to start from.
+    """
+
+    data: str | None = option(None, "Flickr8k.token.txt or a COCO captions JSON", none="generated scenes",
+                              group="data")
+    images: str | None = option(None, "the folder of the pictures --data captions", group="data")
+    format: str = option("auto", "auto: by the file's name", choices=FORMATS, group="data")
+    train_split: str | None = option(None, "a file listing the training images (Flickr_8k.trainImages.txt)",
+                                     group="data")
+    validation_split: str | None = option(None, "... the validation images (Flickr_8k.devImages.txt)", group="data")
+    test_split: str | None = option(None, "... the test images (Flickr_8k.testImages.txt)", group="data")
+    skip_bad_rows: bool = option(False, "count and skip bad lines and images", group="data")
+    validation: float | int = option(0.05, "images held out at random without split files", group="data")
+    test: float | int = option(0.1, "", group="data")
+    split_seed: int = option(0, "also seeds the generated scenes", group="data")
+    generated_train: int = option(5000, "", group="data")
+    generated_validation: int = option(300, "", group="data")
+    generated_test: int = option(1000, "", group="data")
+    image_size: int = option(64, "pictures are resized to this square", group="data")
+    min_freq: int = option(1, "", group="data")
+    max_vocab: int | None = option(None, "", none="all words", group="data")
+    channels: tuple[int, ...] = option((32, 64, 128), "CNN widths, a block each", group="model")
+    encoder_weights: str | None = option(None, "start the CNN from these weights (safetensors)", group="model")
+    embedding_dim: int = option(64, "", group="model")
+    cell: str = option("lstm", "decoder cell", choices=CELL_KINDS, group="model")
+    hidden_size: int = option(256, "", group="model")
+    layers: int = option(1, "", group="model")
+    dropout: float = option(0.1, "", group="model")
+    attention: str = option("none", "soft attention over the feature map", choices=ATTENTIONS + ("none",),
+                            group="model")
+    image_as: str = option("state", "the image vector as the decoder's initial state or its first input",
+                           choices=IMAGE_AS, group="model")
+    engine: str = engine_option()
+    batch_size: int = option(32, "pictures a batch, each with all its captions", group="model")
+    beam: int = option(1, "beam width for testing; 1: greedy", group="model")
+    alpha: float = option(0.0, "length penalty", group="model")
+    sheet: int = option(16, "test pictures on the sheet; 0: none")
+    out: str | None = out_option("caption")
+    train: TrainConfig = field(default_factory=lambda: TrainConfig(
+        epochs=10, lr=1e-3, schedule="cosine", monitor="bleu4", monitor_mode="max"))
+
+    def __post_init__(self) -> None:
+        self.check_choices()
+        self.check_at_least(("layers", "hidden_size", "batch_size", "min_freq", "beam", "embedding_dim"))
+        self.check_at_least(("image_size",), 8)
+        self.check_at_least(("sheet",), 0)
+        self.check_fractions(("dropout",))
+        self.tuples("channels")
+
+
+def vocab_of(trained: Trained) -> Vocabulary:
+    return Vocabulary.from_json(trained.meta["vocab"])
+
+
+def load_encoder_weights(model: Captioner, path: str | Path) -> None:
+    """Start the CNN from a user's weights (safetensors, the names of ``ConvEncoder.state_dict()``)."""
+    try:
+        weights = load_file(str(path))
+    except (OSError, SafetensorError) as error:
+        raise DataError(path, f"is not a safetensors file ({error})") from None
+    try:
+        model.cnn.load_state_dict(weights)
+    except RuntimeError as error:
+        raise DataError(path, "does not fit the CNN: " + " ".join(str(error).split())[:300]) from None
+
+
+def prepare(config: CaptionConfig, meta: dict | None) -> Prepared:
+    data = load_captions(config)
+    if meta is None:
+        meta = {"vocab": Vocabulary.build((c for refs in data.train.captions for c in refs), (PAD, BOS, EOS, UNK),
+                                          config.min_freq, config.max_vocab).to_json()}
+    prepared = Prepared(data, meta, data.source, data.skipped)
+    if config.encoder_weights:
+        prepared.initialize = lambda model: load_encoder_weights(model, config.encoder_weights)
+    return prepared
+
+
+def build_model(config: CaptionConfig, meta: dict) -> Captioner:
+    vocab = Vocabulary.from_json(meta["vocab"])
+    return Captioner(len(vocab), config.embedding_dim, config.cell, config.hidden_size, config.layers,
+                     config.dropout, None if config.attention == "none" else config.attention, config.image_as,
+                     config.channels, vocab.pad_id, config.engine)
+
+
+def task(config: CaptionConfig, prepared: Prepared) -> CaptionTask:
+    data: CaptionData = prepared.data
+    return CaptionTask({"train": data.train, "validation": data.validation, "test": data.test},
+                       Vocabulary.from_json(prepared.meta["vocab"]), config.batch_size, config.train.seed,
+                       config.beam, config.alpha)
+
+
+def blind_baseline(data: CaptionData) -> dict[str, float]:
+    """The test scores of giving every picture the most common training caption."""
+    common = Counter(" ".join(c) for refs in data.train.captions for c in refs).most_common(1)[0][0]
+    return caption_scores([common] * len(data.test), [[" ".join(c) for c in refs] for refs in data.test.captions],
+                          data.test.scenes)
+
+
+def report(model: Captioner, config: CaptionConfig, prepared: Prepared, run_dir: Path) -> dict:
+    """The blind baseline, and a sheet of test pictures with their captions."""
+    data: CaptionData = prepared.data
+    if config.sheet:
+        vocab = Vocabulary.from_json(prepared.meta["vocab"])
+        shown = data.test.subset(list(range(min(config.sheet, len(data.test)))))
+        found = describe_images(model, shown.images, vocab, config.beam, config.alpha)
+        plot_sheet(shown.images.permute(0, 2, 3, 1).numpy(), [" ".join(vocab.decode(h.tokens)) for h in found],
+                   [" ".join(refs[0]) for refs in shown.captions], run_dir / "test-captions.png")
+    return {"baseline": blind_baseline(data)}
+
+
+def show(summary: dict) -> str:
+    return (f"test:\n{metrics_table(summary['test'])}\n\nblind baseline (the most common training caption for "
+            f"every picture):\n{metrics_table(summary['baseline'])}")
+
+
+def describe(trained: Trained, paths: list[str | Path], beam: int = 1, alpha: float = 0.0) -> list[str]:
+    """A caption for each picture file."""
+    vocab = vocab_of(trained)
+    images = torch.stack([read_image(p, trained.config.image_size) for p in paths])
+    return [" ".join(vocab.decode(h.tokens)) for h in describe_images(trained.model, images, vocab, beam, alpha)]
+
+
+@dataclass(frozen=True)
+class DescribeOptions(DecodeOptions):
+    images: tuple[str, ...] = option((), "a picture file (PNG, JPEG, ...)", positional=True, metavar="IMAGE")
+
+
+def run_describe(trained: Trained, o: DescribeOptions) -> str:
+    return "\n".join(f"{path}\t{text}" for path, text in zip(o.images, describe(trained, list(o.images), o.beam,
+                                                                                o.alpha)))
+
+
+APP = App(
+    name="caption", help="image captioning: a CNN and a decoder RNN, one image to many words",
+    description="Train a captioner, score it with BLEU, describe new pictures.",
+    config=CaptionConfig, prepare=prepare, build_model=build_model, task=task, report=report, show=show,
+    baselines=lambda prepared: {f"blind_{k}": v for k, v in blind_baseline(prepared.data).items()},
+    verbs=(Verb("eval", "BLEU-1..4, exact match (and attribute accuracy) on the run's test split", evaluate,
+                DecodeOptions),
+           Verb("describe", "a caption for each IMAGE", run_describe, DescribeOptions)))

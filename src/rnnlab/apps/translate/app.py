@@ -1,0 +1,212 @@
+"""Machine translation, declared for the runner: parallel text, an encoder-decoder with or without attention, BLEU.
+
+Training selects the epoch by validation BLEU and tests it (BLEU against
+every held-out translation of each source, and perplexity); ``translate``
+works from a trained run.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rnnlab.apps.translate.data import FORMATS, Group, ParallelCorpus, load_parallel
+from rnnlab.apps.translate.generated import PAIRS
+from rnnlab.apps.translate.tasks import TranslationTask, translate_ids
+from rnnlab.data import Vocabulary
+from rnnlab.data.text import tokenize
+from rnnlab.data.vocab import BOS, EOS, PAD, UNK
+from rnnlab.decoding import Hypothesis
+from rnnlab.models import ATTENTIONS, CELL_KINDS, Seq2Seq
+from rnnlab.training import TrainConfig
+from rnnlab.training.bleu import corpus_bleu
+from rnnlab.training.options import Config, DecodeOptions, engine_option, option, out_option
+from rnnlab.training.runner import App, Prepared, Trained, Verb, evaluate, metrics_table
+from rnnlab.viz import plot_attention
+
+
+@dataclass(frozen=True)
+class TranslateConfig(Config):
+    """Everything a translation run needs; saved in its checkpoints.
+
+    Data: ``data`` (a TSV of pairs, or with ``target_data`` two aligned files;
+    None: the generated ``generated`` pair), at most ``max_words`` words a
+    side; ``validation``/``test``: source sentences held out (counts or
+    fractions). Model: see ``rnnlab.models.Seq2Seq``; ``attention="none"``
+    is the encoder-decoder of Cho et al. and Sutskever et al.
+    """
+
+    data: str | None = option(None, "sentence pairs 'source<TAB>target' a line (Tatoeba/manythings), or with "
+                                    "--target-data the source side of two aligned files", none="generated pairs",
+                              group="data")
+    target_data: str | None = option(None, "the translations, aligned line by line with --data", group="data")
+    format: str = option("auto", "", choices=FORMATS, group="data")
+    reverse: bool = option(False, "tsv: translate the second column into the first", group="data")
+    skip_bad_rows: bool = option(False, "count and skip bad lines instead of stopping", group="data")
+    max_words: int = option(10, "leave out longer pairs", group="data")
+    validation: float | int = option(0.05, "source sentences held out to validate", group="data")
+    test: float | int = option(0.1, "source sentences held out to test", group="data")
+    split_seed: int = option(0, "also seeds the generated pairs", group="data")
+    generated: str = option("en-fr", "the generated pairs' languages", choices=PAIRS, group="data")
+    generated_train: int = option(6000, "", group="data")
+    generated_validation: int = option(300, "", group="data")
+    generated_test: int = option(1000, "", group="data")
+    min_freq: int = option(1, "rarer words become <unk>", group="data")
+    max_vocab: int | None = option(None, "keep at most this many words a language", none="all", group="data")
+    embedding_dim: int = option(64, "", group="model")
+    encoder_cell: str = option("gru", "", choices=CELL_KINDS, group="model")
+    decoder_cell: str = option("gru", "", choices=CELL_KINDS, group="model")
+    hidden_size: int = option(128, "units a direction", group="model")
+    layers: int = option(1, "", group="model")
+    bidirectional: bool = option(True, "an encoder that reads left to right only", flag="--unidirectional",
+                                 group="model")
+    dropout: float = option(0.1, "", group="model")
+    attention: str = option("additive", "additive (Bahdanau), multiplicative (Luong), dot, or none: the context "
+                                        "is the encoder's final state", choices=ATTENTIONS + ("none",), group="model")
+    teacher_forcing: float = option(1.0, "share of steps fed the true previous word", group="model")
+    engine: str = engine_option()
+    batch_size: int = option(64, "", group="model")
+    beam: int = option(1, "beam width for testing; 1: greedy", group="model")
+    alpha: float = option(0.0, "length penalty ((5 + |Y|) / 6) ** alpha; 0: none", group="model")
+    out: str | None = out_option("translate")
+    train: TrainConfig = field(default_factory=lambda: TrainConfig(
+        epochs=12, lr=3e-3, schedule="cosine", monitor="bleu", monitor_mode="max"))
+
+    def __post_init__(self) -> None:
+        self.check_choices()
+        self.check_at_least(("layers", "hidden_size", "batch_size", "min_freq", "max_words", "beam", "embedding_dim"))
+        self.check_fractions(("dropout",))
+        if not 0.0 <= self.teacher_forcing <= 1.0:
+            raise ValueError(f"teacher forcing must be in [0, 1]; received {self.teacher_forcing}")
+
+
+def vocabularies(meta: dict) -> tuple[Vocabulary, Vocabulary]:
+    return Vocabulary.from_json(meta["source_vocab"]), Vocabulary.from_json(meta["target_vocab"])
+
+
+def encode(corpus: ParallelCorpus, source_vocab: Vocabulary, target_vocab: Vocabulary) -> dict:
+    def pairs(groups: list[Group]):
+        return [(source_vocab.encode(g.source), target_vocab.encode(t)) for g in groups for t in g.targets]
+
+    data = {"train": pairs(corpus.train)}
+    for split in ("validation", "test"):
+        groups = getattr(corpus, split)
+        data[f"{split}_pairs"] = pairs(groups)
+        data[f"{split}_groups"] = ([source_vocab.encode(g.source) for g in groups],
+                                   [[" ".join(t) for t in g.targets] for g in groups])
+    return data
+
+
+def prepare(config: TranslateConfig, meta: dict | None) -> Prepared:
+    corpus = load_parallel(config)
+    if meta is None:
+        sources = (g.source for g in corpus.train for _ in g.targets)  # a source counts once per translation
+        targets = (t for g in corpus.train for t in g.targets)
+        meta = {"source_vocab": Vocabulary.build(sources, (PAD, UNK), config.min_freq, config.max_vocab).to_json(),
+                "target_vocab": Vocabulary.build(targets, (PAD, BOS, EOS, UNK), config.min_freq,
+                                                 config.max_vocab).to_json()}
+    source_vocab, target_vocab = vocabularies(meta)
+    return Prepared({"corpus": corpus, "encoded": encode(corpus, source_vocab, target_vocab),
+                     "vocabs": (source_vocab, target_vocab)}, meta, corpus.source, corpus.skipped)
+
+
+def build_model(config: TranslateConfig, meta: dict) -> Seq2Seq:
+    source_vocab, target_vocab = vocabularies(meta)
+    return Seq2Seq(len(source_vocab), len(target_vocab), config.embedding_dim, config.encoder_cell,
+                   config.decoder_cell, config.hidden_size, config.layers, config.bidirectional, config.dropout,
+                   None if config.attention == "none" else config.attention, source_vocab.pad_id,
+                   target_vocab.pad_id, config.engine)
+
+
+def task(config: TranslateConfig, prepared: Prepared) -> TranslationTask:
+    return TranslationTask(prepared.data["encoded"], *prepared.data["vocabs"], config.batch_size, config.train.seed,
+                           config.teacher_forcing, config.beam, config.alpha)
+
+
+def baselines(corpus: ParallelCorpus) -> dict[str, float]:
+    """Test BLEU of copying the source, and of answering every source with the most common training translation."""
+    references = [[" ".join(t) for t in g.targets] for g in corpus.test]
+    constant = Counter(" ".join(t) for g in corpus.train for t in g.targets).most_common(1)[0][0]
+    return {"bleu_copy_source": corpus_bleu([" ".join(g.source) for g in corpus.test], references),
+            "bleu_constant_output": corpus_bleu([constant] * len(corpus.test), references)}
+
+
+def report(model: Seq2Seq, config: TranslateConfig, prepared: Prepared, run_dir: Path) -> dict:
+    """Ten test sentences with the model's translation and a reference."""
+    source_vocab, target_vocab = prepared.data["vocabs"]
+    groups = prepared.data["corpus"].test[:10]
+    found = translate_ids(model, [source_vocab.encode(g.source) for g in groups], source_vocab, target_vocab,
+                          config.beam, config.alpha)
+    return {"examples": [{"source": " ".join(g.source), "output": " ".join(target_vocab.decode(h[0].tokens)),
+                          "references": [" ".join(t) for t in g.targets]} for g, h in zip(groups, found)]}
+
+
+def show(summary: dict) -> str:
+    return "test:\n" + metrics_table(summary["test"]) + "\n\n" + "\n".join(
+        f"{e['source']}\n  -> {e['output']}\n     (reference: {e['references'][0]})" for e in summary["examples"])
+
+
+@dataclass
+class Translation:
+    source: list[str]  # the source tokens as the model saw them (unknown words as <unk>)
+    outputs: list[str]  # the n best translations, best first
+    scores: list[float]
+    attention: object | None  # the best one's (output words, source words) weights
+
+
+def translate(trained: Trained, texts: list[str], beam: int = 1, alpha: float = 0.0, n_best: int = 1,
+              max_len: int | None = None) -> list[Translation]:
+    """Translate raw sentences; words the model never saw become ``<unk>``."""
+    for k, text in enumerate(texts):
+        if not text.strip():
+            raise ValueError(f"text {k + 1} is empty; expected a sentence to translate")
+    if n_best > beam:
+        raise ValueError(f"n-best ({n_best}) cannot exceed the beam ({beam})")
+    vocab, target_vocab = vocabularies(trained.meta)
+    encoded = [vocab.encode(tokenize(t)) for t in texts]
+    found: list[list[Hypothesis]] = translate_ids(trained.model, encoded, vocab, target_vocab, beam, alpha, max_len,
+                                                  n_best)
+    return [Translation(vocab.decode(ids), [" ".join(target_vocab.decode(h.tokens)) for h in hyps],
+                        [h.score for h in hyps], hyps[0].attention) for ids, hyps in zip(encoded, found)]
+
+
+def attention_plot(translation: Translation, path: str | Path) -> Path:
+    """Draw the best translation's attention over its source words."""
+    if translation.attention is None:
+        raise ValueError("this model has no attention to draw (it was trained with --attention none), "
+                         "or the translation is empty")
+    return plot_attention(translation.attention.numpy(), translation.source, translation.outputs[0].split(), path)
+
+
+@dataclass(frozen=True)
+class TranslateOptions(Config):
+    texts: tuple[str, ...] = option((), "a sentence in the source language", positional=True, metavar="TEXT")
+    beam: int | None = option(None, "beam width; 1: greedy", none="--n-best")
+    alpha: float = option(0.0, "length penalty ((5 + |Y|) / 6) ** alpha; 0: none")
+    n_best: int = option(1, "print this many translations each")
+    plot_attention: str | None = option(None, "draw the first sentence's attention", metavar="FILE.png")
+
+
+def run_translate(trained: Trained, o: TranslateOptions) -> str:
+    found = translate(trained, list(o.texts), o.beam or max(1, o.n_best), o.alpha, o.n_best)
+    lines = []
+    for text, translation in zip(o.texts, found):
+        if o.n_best == 1:
+            lines.append(translation.outputs[0])
+        else:
+            lines += [text] + [f"  {score:.3f}\t{output}" for output, score in zip(translation.outputs,
+                                                                                 translation.scores)]
+    if o.plot_attention:
+        lines.append(f"attention: {attention_plot(found[0], o.plot_attention)}")
+    return "\n".join(lines)
+
+
+APP = App(
+    name="translate", help="machine translation: an encoder-decoder with or without attention",
+    description="Train an RNN encoder-decoder on sentence pairs, score it with BLEU, translate new sentences.",
+    config=TranslateConfig, prepare=prepare, build_model=build_model, task=task, report=report, show=show,
+    baselines=lambda prepared: baselines(prepared.data["corpus"]),
+    verbs=(Verb("eval", "BLEU, exact match and perplexity on the run's test split, baselines beside", evaluate,
+                DecodeOptions),
+           Verb("translate", "translate each TEXT", run_translate, TranslateOptions)))
