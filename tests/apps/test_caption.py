@@ -13,7 +13,7 @@ from rnnlab.apps.caption.data import load_captions, read_coco, read_flickr8k, re
 from rnnlab.apps.caption.generated import COLOURS, Scene, Thing, attribute_accuracy, generate_scenes, parse
 from rnnlab.apps.caption.tasks import caption_scores
 from rnnlab.cli.main import main
-from rnnlab.data import DataError
+from rnnlab.data import BadRows, DataError
 from rnnlab.models import ConvEncoder
 from rnnlab.training import TrainConfig
 
@@ -129,12 +129,13 @@ def test_bad_images_and_caption_files(flickr):
     empty = flickr / "empty.txt"
     empty.write_text("")
     with pytest.raises(DataError, match="empty"):
-        read_flickr8k(empty)
+        read_flickr8k(empty, BadRows(False))
     bad = flickr / "bad.txt"
     bad.write_text("0_img.jpg#0\tA dog .\nno tab on this line\n")
     with pytest.raises(DataError, match=r"bad.txt, line 2: expected 'image.jpg#k<TAB>caption'"):
-        read_flickr8k(bad)
-    assert read_flickr8k(bad, skip_bad=True) == ({"0_img.jpg": ["A dog ."]}, 1)
+        read_flickr8k(bad, BadRows(False))
+    rows = BadRows(True)
+    assert read_flickr8k(bad, rows) == {"0_img.jpg": ["A dog ."]} and rows.skipped == {"bad caption lines": 1}
 
 
 # --- the model learns; the command line -----------------------------------------------------

@@ -8,7 +8,7 @@ from rnnlab.apps import translate
 from rnnlab.apps.translate.data import load_parallel, read_parallel, read_tsv
 from rnnlab.apps.translate.generated import date, generate_pairs, german_parts, number
 from rnnlab.cli.main import main
-from rnnlab.data import DataError
+from rnnlab.data import BadRows, DataError
 from rnnlab.training import TrainConfig
 
 FAST = TrainConfig(epochs=1, progress=False, tensorboard=False, device="cpu")
@@ -33,9 +33,9 @@ def tatoeba(tmp_path):
 
 
 def test_tatoeba_tsv_groups_translations_and_keeps_them_on_one_side(tatoeba):
-    pairs = read_tsv(tatoeba).pairs
+    pairs = read_tsv(tatoeba, BadRows(False))
     assert pairs[0] == ("Go.", "Va !") and len(pairs) == len(PAIRS)
-    assert read_tsv(tatoeba, reverse=True).pairs[0] == ("Va !", "Go.")
+    assert read_tsv(tatoeba, BadRows(False), reverse=True)[0] == ("Va !", "Go.")
     for seed in range(5):
         corpus = load_parallel(config(data=str(tatoeba), validation=2, test=2, split_seed=seed))
         sides = [{g.source for g in split} for split in (corpus.train, corpus.validation, corpus.test)]
@@ -48,7 +48,7 @@ def test_tatoeba_tsv_groups_translations_and_keeps_them_on_one_side(tatoeba):
 def test_aligned_files_and_the_length_filter(tmp_path):
     src = write(tmp_path / "train.en", "a man rides a horse .\ntwo dogs play\nthe end\n")
     tgt = write(tmp_path / "train.de", "ein mann reitet ein pferd .\nzwei hunde spielen\ndas ende\n")
-    assert read_parallel(src, tgt).pairs[1] == ("two dogs play", "zwei hunde spielen")
+    assert read_parallel(src, tgt, BadRows(False))[1] == ("two dogs play", "zwei hunde spielen")
     lines = "".join(f"w{k} " * (k % 14 + 1) + "\n" for k in range(60))
     long_src, long_tgt = write(tmp_path / "l.en", lines), write(tmp_path / "l.de", lines)
     corpus = load_parallel(config(data=str(long_src), target_data=str(long_tgt), max_words=10, validation=3, test=3))
@@ -63,17 +63,17 @@ def test_aligned_files_and_the_length_filter(tmp_path):
 def test_bad_aligned_files(tmp_path, files, message):
     src, tgt = write(tmp_path / "train.en", files[0]), write(tmp_path / "train.de", files[1])
     with pytest.raises(DataError, match=message):
-        read_parallel(src, tgt)
+        read_parallel(src, tgt, BadRows(False))
     if "empty" in message:
-        read = read_parallel(src, tgt, skip_bad=True)
-        assert len(read.pairs) == 2 and read.skipped == {"the line is empty": 1}
+        rows = BadRows(True)
+        assert len(read_parallel(src, tgt, rows)) == 2 and rows.skipped == {"the line is empty": 1}
 
 
 def test_bad_tsv_lines(tmp_path):
     bad = write(tmp_path / "p.tsv", "Go.\tVa !\nno tab here\n")
     with pytest.raises(DataError, match=r"p.tsv, line 2: expected 'source<TAB>target'"):
-        read_tsv(bad)
-    assert len(read_tsv(bad, skip_bad=True).pairs) == 1
+        read_tsv(bad, BadRows(False))
+    assert len(read_tsv(bad, BadRows(True))) == 1
 
 
 def test_generated_pairs_follow_num2words_and_hold_out_numbers():

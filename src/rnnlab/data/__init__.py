@@ -3,7 +3,8 @@
 from rnnlab.data.batching import pad_batch, bucket_batches
 from rnnlab.data.errors import DataError
 from rnnlab.data.files import read_lines, read_text
-from rnnlab.data.splits import split_items
+from rnnlab.data.rows import BadRows
+from rnnlab.data.splits import split_items, split_sizes
 from rnnlab.data.streams import batchify
 from rnnlab.data.vocab import Vocabulary
 from rnnlab.data.wordlists import english_words
@@ -17,5 +18,7 @@ __all__ = [
     "bucket_batches",
     "batchify",
     "split_items",
+    "split_sizes",
+    "BadRows",
     "english_words",
 ]

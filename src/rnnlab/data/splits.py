@@ -1,4 +1,4 @@
-"""Deterministic train / validation / test splits."""
+"""Deterministic train / validation / test splits: the one place a data set is cut in three."""
 
 from __future__ import annotations
 
@@ -8,28 +8,43 @@ from typing import Sequence, TypeVar
 T = TypeVar("T")
 
 
-def _count(size: float | int, n: int, name: str) -> int:
-    if isinstance(size, float):
-        if not 0.0 <= size < 1.0:
-            raise ValueError(f"{name} as a fraction must be in [0, 1); received {size}")
-        return int(round(size * n))
-    if size < 0:
-        raise ValueError(f"{name} must not be negative; received {size}")
-    return size
+def split_sizes(n: int, validation: float | int, test: float | int, at_least: int = 0,
+                what: str = "items") -> tuple[int, int]:
+    """How many of ``n`` items go to validation and to test.
 
-
-def split_items(items: Sequence[T], validation: float | int, test: float | int,
-                seed: int = 0) -> tuple[list[T], list[T], list[T]]:
-    """Shuffle ``items`` with ``seed`` and cut off a test and a validation part.
-
-    Sizes are counts (int) or fractions (float). The same seed gives the same
-    split on every machine (Python's own ``random``, not torch's).
+    Sizes are counts (int) or fractions (float); a positive fraction is at
+    least one item. Raises ValueError when a part would hold fewer than
+    ``at_least`` items or nothing would be left to train on.
     """
-    n = len(items)
-    n_test, n_val = _count(test, n, "test size"), _count(validation, n, "validation size")
+    counts = []
+    for name, size in (("validation", validation), ("test", test)):
+        if isinstance(size, float):
+            if not 0.0 <= size < 1.0:
+                raise ValueError(f"{name} size as a fraction must be in [0, 1); received {size}")
+            counts.append(max(1, int(round(size * n))) if size > 0 else 0)
+        elif size < 0:
+            raise ValueError(f"{name} size must not be negative; received {size}")
+        else:
+            counts.append(size)
+    n_val, n_test = counts
     if n_test + n_val >= n:
-        raise ValueError(f"a split of {n} items into {n_test} test and {n_val} validation leaves nothing to train on")
-    order = list(range(n))
+        raise ValueError(f"a split of {n} {what} into {n_test} test and {n_val} validation leaves nothing to "
+                         f"train on")
+    if min(counts) < at_least:
+        raise ValueError(f"a split of {n} {what} needs at least {at_least} for test and for validation; "
+                         f"received {n_test} and {n_val}")
+    return n_val, n_test
+
+
+def split_items(items: Sequence[T], validation: float | int, test: float | int, seed: int = 0, at_least: int = 0,
+                what: str = "items") -> tuple[list[T], list[T], list[T]]:
+    """Shuffle ``items`` with ``seed`` and cut off a test and a validation part (see ``split_sizes``).
+
+    The same seed gives the same split on every machine (Python's own
+    ``random``, not torch's).
+    """
+    n_val, n_test = split_sizes(len(items), validation, test, at_least, what)
+    order = list(range(len(items)))
     random.Random(seed).shuffle(order)
     test_part = [items[k] for k in order[:n_test]]
     val_part = [items[k] for k in order[n_test:n_test + n_val]]

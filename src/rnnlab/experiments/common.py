@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from rnnlab.models import make_input, make_stack
 from rnnlab.training.clipping import Clipper
+from rnnlab.training.guards import NonFiniteGuard
+from rnnlab.training.optim import build_optimizer
 from rnnlab.training.diagnostics import watch
 from rnnlab.viz import format_table, plot_lines
 
@@ -54,10 +54,10 @@ def train_steps(model: nn.Module, batch: Callable[[int], tuple[Tensor, Tensor]],
                 loss_fn: Callable[[Tensor, Tensor], Tensor], steps: int, lr: float, optimizer: str = "adam",
                 clip: str | None = "norm", theta: float = 1.0, weight_decay: float = 0.0,
                 desc: str = "") -> Trace:
-    """``steps`` updates on fresh batches ``batch(step)``; a non-finite step is counted and skipped."""
-    make = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}[optimizer]
-    opt = make(model.parameters(), lr=lr, weight_decay=weight_decay)
-    clipper, trace = Clipper(clip, theta), Trace()
+    """``steps`` updates on fresh batches ``batch(step)`` with ``training``'s optimiser (plain SGD: no
+    momentum), clipping and guard; a non-finite step is counted and skipped, and never stops the run."""
+    opt = build_optimizer(model.parameters(), optimizer, lr, weight_decay, momentum=0.0)
+    clipper, guard, trace = Clipper(clip, theta), NonFiniteGuard(patience=None, warn=False), Trace()
     model.train()
     for step in tqdm(range(steps), desc=desc, leave=False, disable=not desc):
         x, y = batch(step)
@@ -67,11 +67,11 @@ def train_steps(model: nn.Module, batch: Callable[[int], tuple[Tensor, Tensor]],
         norm = clipper(model.parameters())
         trace.loss.append(loss.item())
         trace.grad_norm.append(norm)
-        if not (math.isfinite(trace.loss[-1]) and math.isfinite(norm)):
-            trace.non_finite += 1
+        if guard.ok(trace.loss[-1], norm, step=step):
+            opt.step()
+        else:
             opt.zero_grad(set_to_none=True)
-            continue
-        opt.step()
+    trace.non_finite = guard.skipped
     return trace
 
 

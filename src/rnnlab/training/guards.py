@@ -15,9 +15,13 @@ class TrainingDiverged(ValueError):
 
 @dataclass
 class NonFiniteGuard:
-    """Skip non-finite steps; stop after ``patience`` of them in a row."""
+    """Skip non-finite steps; stop after ``patience`` of them in a row (None: never, only count them).
 
-    patience: int = 5
+    ``warn``: log each skipped step (an experiment that studies divergence counts them quietly).
+    """
+
+    patience: int | None = 5
+    warn: bool = True
     skipped: int = 0
     in_a_row: int = 0
 
@@ -28,9 +32,10 @@ class NonFiniteGuard:
             return True
         self.skipped += 1
         self.in_a_row += 1
-        log.warning("step %d: non-finite loss or gradient (%s); step skipped", step,
-                    ", ".join(f"{v:.4g}" for v in values))
-        if self.in_a_row >= self.patience:
+        if self.warn:
+            log.warning("step %d: non-finite loss or gradient (%s); step skipped", step,
+                        ", ".join(f"{v:.4g}" for v in values))
+        if self.patience is not None and self.in_a_row >= self.patience:
             raise TrainingDiverged(f"training diverged: {self.in_a_row} steps in a row had a non-finite loss or "
                                    f"gradient (last at step {step}); lower the learning rate or clip gradients")
         return False

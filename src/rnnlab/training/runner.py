@@ -29,7 +29,6 @@ from rnnlab.training.devices import resolve_device
 from rnnlab.training.distributed import is_main_process
 from rnnlab.training.fit import Task, continued, fit, read_last
 from rnnlab.training.metrics import read_records
-from rnnlab.training.options import Config
 from rnnlab.training.seeding import seed_everything
 from rnnlab.viz import format_table, plot_curves, plot_diagnostics
 

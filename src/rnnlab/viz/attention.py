@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rnnlab.viz.figures import new_figure, save_figure
+
 
 def plot_attention(weights, source: list[str], output: list[str], path: str | Path, title: str = "") -> Path:
     """``weights``: ``(len(output), len(source))`` rows summing to one."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(0.5 * len(source) + 2.5, 0.45 * len(output) + 2))
+    fig, ax = new_figure(figsize=(0.5 * len(source) + 2.5, 0.45 * len(output) + 2))
     ax.imshow(weights, cmap="Greys", vmin=0.0, vmax=1.0, aspect="auto")
     ax.set_xticks(range(len(source)), source, rotation=60, ha="right")
     ax.set_yticks(range(len(output)), output)
     ax.set(xlabel="source", ylabel="output", title=title)
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=100)

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rnnlab.viz.figures import new_figure, save_figure
+
 
 def plot_confusion(matrix: list[list[int]], labels: list[str], path: str | Path, title: str = "") -> Path:
     """Rows are the true labels, columns the predicted ones."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     n = len(labels)
-    fig, ax = plt.subplots(figsize=(1.2 * n + 2.5, 1.2 * n + 1.5))
+    fig, ax = new_figure(figsize=(1.2 * n + 2.5, 1.2 * n + 1.5))
     top = max(1, max(max(row) for row in matrix))
     ax.imshow(matrix, cmap="Blues", vmin=0, vmax=top)
     for i in range(n):
@@ -23,8 +20,4 @@ def plot_confusion(matrix: list[list[int]], labels: list[str], path: str | Path,
     ax.set_xticks(range(n), labels, rotation=30, ha="right")
     ax.set_yticks(range(n), labels)
     ax.set(xlabel="predicted", ylabel="true", title=title)
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=100)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rnnlab.viz.figures import save_figure
+from rnnlab.viz.figures import new_figure, save_figure
 
 
 def plot_curves(records: list[dict], path: str | Path, title: str = "") -> Path | None:
@@ -12,16 +12,11 @@ def plot_curves(records: list[dict], path: str | Path, title: str = "") -> Path 
 
     Returns the PNG's path, or None when there is nothing to plot.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     train = [r for r in records if r.get("split") == "train" and "loss" in r]
     val = [r for r in records if r.get("split") == "validation" and "loss" in r]
     if not train and not val:
         return None
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
+    fig, axes = new_figure(1, 3, figsize=(14, 4))
     ax = axes[0]
     if train:
         ax.plot([r["step"] for r in train], [r["loss"] for r in train], label="train", alpha=0.7)

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rnnlab.viz.figures import save_figure
+from rnnlab.viz.figures import new_figure, save_figure
 
 
 def plot_diagnostics(records: list[dict], path: str | Path, title: str = "") -> Path:
     """``records``: the run's log; those of split ``diagnostics`` are drawn."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     seen = [r for r in records if r.get("split") == "diagnostics"]
-    fig, axes = plt.subplots(2, 2, figsize=(11, 7.5))
+    fig, axes = new_figure(2, 2, figsize=(11, 7.5))
     curves, reach, saturation, clipping = axes.flat
     if seen:
         first_layer = next(iter(seen[0]["step_norms"]), None)

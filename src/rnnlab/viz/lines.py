@@ -4,22 +4,17 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-
-from rnnlab.viz.figures import save_figure
 from typing import Sequence
+
+from rnnlab.viz.figures import new_figure, save_figure
 
 
 def plot_lines(panels: Sequence[dict], path: str | Path, title: str = "", columns: int = 2) -> Path:
     """``panels``: dicts with ``series`` ({label: (xs, ys)}) and optional ``title``, ``xlabel``, ``ylabel``,
     ``logy``, ``logx``, ``ylim``. Non-finite and (on a log axis) non-positive values are left out."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     columns = min(columns, len(panels))
     rows = (len(panels) + columns - 1) // columns
-    fig, axes = plt.subplots(rows, columns, figsize=(5.6 * columns, 3.9 * rows), squeeze=False)
+    fig, axes = new_figure(rows, columns, figsize=(5.6 * columns, 3.9 * rows), squeeze=False)
     for ax, panel in zip(axes.flat, panels):
         for label, (xs, ys) in panel["series"].items():
             keep = [(x, y) for x, y in zip(xs, ys) if math.isfinite(y) and (y > 0 or not panel.get("logy"))]

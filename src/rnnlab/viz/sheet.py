@@ -4,28 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rnnlab.viz.figures import new_figure, save_figure
+
 
 def plot_sheet(images, captions: list[str], references: list[str], path: str | Path, columns: int = 4) -> Path:
     """``images``: ``(N, H, W, 3)`` uint8; each picture gets its caption and, in grey, a reference."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     n = len(captions)
     rows = (n + columns - 1) // columns
-    fig, axes = plt.subplots(rows, columns, figsize=(3.6 * columns, 3.9 * rows), squeeze=False)
+    fig, axes = new_figure(rows, columns, figsize=(3.6 * columns, 3.9 * rows), squeeze=False)
     for k, ax in enumerate(axes.flat):
         ax.axis("off")
         if k < n:
             ax.imshow(images[k])
             ax.set_title(_wrap(captions[k]), fontsize=8, loc="left")
             ax.text(0, -0.04, _wrap(references[k]), fontsize=7, color="grey", transform=ax.transAxes, va="top")
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=90)
 
 
 def _wrap(text: str, width: int = 42) -> str:

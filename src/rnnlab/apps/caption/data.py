@@ -19,7 +19,6 @@ with ``skip_bad_rows`` a counted skip.
 from __future__ import annotations
 
 import json
-import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +28,7 @@ from PIL import Image, UnidentifiedImageError
 from torch import Tensor
 
 from rnnlab.apps.caption.generated import Scene, generate_scenes, to_array
-from rnnlab.data import DataError, read_lines, read_text
+from rnnlab.data import BadRows, DataError, read_lines, read_text, split_items
 from rnnlab.data.text import tokenize
 
 FORMATS = ("auto", "generated", "flickr8k", "coco")
@@ -84,21 +83,17 @@ def _scenes(scenes: list[Scene], size: int, prefix: str) -> Captioned:
                      [f"{prefix}-{k}" for k in range(len(scenes))], scenes)
 
 
-def read_flickr8k(token_file: str | Path, skip_bad: bool = False) -> tuple[dict[str, list[str]], int]:
-    """Captions by image name from ``Flickr8k.token.txt``, and how many bad lines were skipped."""
+def read_flickr8k(token_file: str | Path, bad: BadRows) -> dict[str, list[str]]:
+    """Captions by image name from ``Flickr8k.token.txt``."""
     captions: dict[str, list[str]] = {}
-    skipped = 0
     for number, line in read_lines(token_file):
         name, tab, caption = line.partition("\t")
         name = name.split("#")[0].strip()
         if not tab or not name or not caption.strip():
-            if not skip_bad:
-                raise DataError(token_file, "expected 'image.jpg#k<TAB>caption' (--skip-bad-rows skips such "
-                                            "lines)", number)
-            skipped += 1
+            bad.bad(token_file, "expected 'image.jpg#k<TAB>caption'", number, kind="bad caption lines")
             continue
         captions.setdefault(name, []).append(caption.strip())
-    return captions, skipped
+    return captions
 
 
 def read_coco(json_file: str | Path) -> dict[str, list[str]]:
@@ -122,18 +117,14 @@ def read_coco(json_file: str | Path) -> dict[str, list[str]]:
     return captions
 
 
-def _read_images(captions: dict[str, list[str]], folder: Path, size: int, skip_bad: bool,
-                 skipped: dict[str, int]) -> Captioned:
+def _read_images(captions: dict[str, list[str]], folder: Path, size: int, bad: BadRows) -> Captioned:
     images, refs, names = [], [], []
     for name, texts in captions.items():
         try:
             images.append(read_image(folder / name, size))
         except DataError as error:
-            if not skip_bad:
-                raise DataError(error.path, f"{str(error).split(': ', 1)[1]} (captioned in the caption file; "
-                                            f"--skip-bad-rows skips such images)") from None
-            reason = "image missing" if not (folder / name).exists() else "image unreadable"
-            skipped[reason] = skipped.get(reason, 0) + 1
+            bad.bad(error.path, f"{str(error).split(': ', 1)[1]}, though the caption file captions it",
+                    kind="image missing" if not (folder / name).exists() else "image unreadable")
             continue
         refs.append([tuple(tokenize(t)) for t in texts])
         names.append(name)
@@ -166,14 +157,9 @@ def load_captions(config) -> CaptionData:
     format = config.format
     if format == "auto":
         format = "coco" if path.suffix.lower() == ".json" else "flickr8k"
-    skipped: dict[str, int] = {}
-    if format == "coco":
-        captions = read_coco(path)
-    else:
-        captions, bad = read_flickr8k(path, config.skip_bad_rows)
-        if bad:
-            skipped["bad caption lines"] = bad
-    everything = _read_images(captions, folder, config.image_size, config.skip_bad_rows, skipped)
+    bad = BadRows(config.skip_bad_rows)
+    captions = read_coco(path) if format == "coco" else read_flickr8k(path, bad)
+    everything = _read_images(captions, folder, config.image_size, bad)
     named = {split: _split_names(getattr(config, f"{split}_split")) for split in ("train", "validation", "test")}
     if any(v is not None for v in named.values()):
         if named["train"] is None or named["test"] is None:
@@ -181,20 +167,17 @@ def load_captions(config) -> CaptionData:
         parts = {split: [k for k, n in enumerate(everything.names) if n in names]
                  for split, names in named.items() if names is not None}
         if "validation" not in parts:
-            parts["validation"] = parts["train"][: max(1, len(parts["train"]) // 20)]
-            parts["train"] = parts["train"][len(parts["validation"]):]
+            parts["train"], parts["validation"], _ = split_items(parts["train"], config.validation, 0,
+                                                                 config.split_seed, what="training images")
     else:
-        order = list(range(len(everything)))
-        random.Random(config.split_seed).shuffle(order)
-        n_test = max(1, int(round(config.test * len(order))) if isinstance(config.test, float) else config.test)
-        n_val = max(1, int(round(config.validation * len(order))) if isinstance(config.validation, float)
-                    else config.validation)
-        if n_test + n_val >= len(order):
-            raise DataError(path, f"{len(order)} images are too few to hold out {n_test} for test and {n_val} "
-                                  f"for validation")
-        parts = {"test": order[:n_test], "validation": order[n_test:n_test + n_val], "train": order[n_test + n_val:]}
+        try:
+            parts = dict(zip(("train", "validation", "test"), split_items(
+                range(len(everything)), config.validation, config.test, config.split_seed, at_least=1,
+                what="images")))
+        except ValueError as error:
+            raise DataError(path, str(error)) from None
     for split, index in parts.items():
         if not index:
             raise DataError(path, f"the {split} split holds none of the readable captioned images")
     return CaptionData(everything.subset(parts["train"]), everything.subset(parts["validation"]),
-                       everything.subset(parts["test"]), str(path), skipped)
+                       everything.subset(parts["test"]), str(path), bad.skipped)

@@ -7,7 +7,6 @@ train, test) is ``rnnlab.training.runner.train`` over this declaration;
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from rnnlab.data import DataError, Vocabulary, english_words, read_lines, read_text, split_items
+from rnnlab.data import DataError, Vocabulary, english_words, read_lines, read_text, split_items, split_sizes
 from rnnlab.data.vocab import BOS, EOS, PAD, UNK
 
 FORMATS = ("auto", "words", "text")
@@ -73,11 +73,11 @@ def load_words(words: list[str], source: str, validation: float | int, test: flo
 def load_text(text: str, source: str, validation: float | int, test: float | int, path=None) -> Corpus:
     """A text corpus: the first part trains, then validation, then test (fractions or character counts)."""
     n = len(text)
-    if isinstance(validation, float) and not 0 <= validation < 1 or isinstance(test, float) and not 0 <= test < 1:
-        raise ValueError(f"validation and test shares must be in [0, 1); received {validation} and {test}")
-    n_test = int(round(test * n)) if isinstance(test, float) else test
-    n_val = int(round(validation * n)) if isinstance(validation, float) else validation
-    if n - n_val - n_test < 2 or (validation and n_val < 2) or (test and n_test < 2):
+    try:
+        n_val, n_test = split_sizes(n, validation, test, what="characters")
+    except ValueError as error:
+        raise DataError(path, str(error)) from None
+    if n - n_val - n_test < 2 or 0 < n_val < 2 or 0 < n_test < 2:
         raise DataError(path, f"holds {n} characters: too short to split into training, validation and test text")
     _check_characters(set(text), path)
     train, val, tst = text[: n - n_val - n_test], text[n - n_val - n_test: n - n_test], text[n - n_test:]

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rnnlab.apps.sentiment.generated import generate_reviews
-from rnnlab.data import DataError, read_lines, read_text, split_items
+from rnnlab.data import BadRows, DataError, read_lines, read_text, split_items
 
 FORMATS = ("auto", "generated", "sst", "glue", "imdb", "csv", "jsonl")
 SST_NAMES = {2: ("negative", "positive"), 5: ("very negative", "negative", "neutral", "positive", "very positive")}
@@ -50,10 +50,10 @@ class Dataset:
 
 
 class _Rows:
-    """Examples read from one file; each bad row raises, or is counted when skipping."""
+    """Examples read from one file; its bad rows go to ``rows`` (an error, or a counted skip)."""
 
-    def __init__(self, path: Path, skip_bad: bool) -> None:
-        self.path, self.skip_bad, self.examples, self.lines, self.skipped = path, skip_bad, [], [], 0
+    def __init__(self, path: Path, rows: BadRows) -> None:
+        self.path, self.rows, self.examples, self.lines = path, rows, [], []
 
     def add(self, text: str | None, label: str | None, line: int | None) -> None:
         if label is None or not label.strip():
@@ -73,13 +73,11 @@ class _Rows:
         return self
 
     def bad(self, reason: str, line: int | None) -> None:
-        if not self.skip_bad:
-            raise DataError(self.path, reason + " (--skip-bad-rows skips such rows)", line)
-        self.skipped += 1
+        self.rows.bad(self.path, reason, line)
 
 
-def read_sst(path: str | Path, skip_bad: bool = False) -> _Rows:
-    rows = _Rows(Path(path), skip_bad)
+def read_sst(path: str | Path, bad: BadRows) -> _Rows:
+    rows = _Rows(Path(path), bad)
     for number, line in read_lines(path):
         label, _, text = line.partition(" ")
         if not label.isdigit() or int(label) > 4:
@@ -95,8 +93,8 @@ def _column(header: list[str], name: str, path: Path) -> str:
     return name
 
 
-def _table(path: Path, reader, text_column: str, label_column: str, skip_bad: bool) -> _Rows:
-    rows = _Rows(path, skip_bad)
+def _table(path: Path, reader, text_column: str, label_column: str, bad: BadRows) -> _Rows:
+    rows = _Rows(path, bad)
     header = reader.fieldnames or []
     text_key, label_key = _column(header, text_column, path), _column(header, label_column, path)
     for record in reader:
@@ -108,21 +106,20 @@ def _table(path: Path, reader, text_column: str, label_column: str, skip_bad: bo
     return rows
 
 
-def read_glue(path: str | Path, skip_bad: bool = False, text_column: str = "sentence",
-              label_column: str = "label") -> _Rows:
+def read_glue(path: str | Path, bad: BadRows, text_column: str = "sentence", label_column: str = "label") -> _Rows:
     text = read_text(path)
     return _table(Path(path), csv.DictReader(text.splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE),
-                  text_column, label_column, skip_bad)
+                  text_column, label_column, bad)
 
 
-def read_csv(path: str | Path, text_column: str, label_column: str, skip_bad: bool = False) -> _Rows:
+def read_csv(path: str | Path, bad: BadRows, text_column: str, label_column: str) -> _Rows:
     text = read_text(path)
-    return _table(Path(path), csv.DictReader(text.splitlines()), text_column, label_column, skip_bad)
+    return _table(Path(path), csv.DictReader(text.splitlines()), text_column, label_column, bad)
 
 
-def read_jsonl(path: str | Path, text_column: str, label_column: str, skip_bad: bool = False) -> _Rows:
+def read_jsonl(path: str | Path, bad: BadRows, text_column: str, label_column: str) -> _Rows:
     path = Path(path)
-    rows = _Rows(path, skip_bad)
+    rows = _Rows(path, bad)
     for number, line in read_lines(path):
         try:
             record = json.loads(line)
@@ -143,9 +140,9 @@ def read_jsonl(path: str | Path, text_column: str, label_column: str, skip_bad: 
 _TAG = re.compile(r"<br\s*/?>", re.I)
 
 
-def read_imdb(folder: str | Path, split: str, skip_bad: bool = False) -> _Rows:
+def read_imdb(folder: str | Path, split: str, bad: BadRows) -> _Rows:
     base = Path(folder) / split
-    rows = _Rows(base, skip_bad)
+    rows = _Rows(base, bad)
     for label, name in (("pos", "positive"), ("neg", "negative")):
         if not (base / label).is_dir():
             raise DataError(base / label, "no such folder; expected aclImdb/{train,test}/{pos,neg}/*.txt")
@@ -153,12 +150,12 @@ def read_imdb(folder: str | Path, split: str, skip_bad: bool = False) -> _Rows:
             try:
                 text = read_text(path)
             except DataError:
-                if not skip_bad:
+                if not bad.skip:
                     raise
-                rows.skipped += 1
+                bad.count(str(base))
                 continue
             rows.add(_TAG.sub(" ", text), name, None)
-    if not rows.examples and not rows.skipped:
+    if not rows.examples and not bad.skipped.get(str(base)):
         raise DataError(base, "holds no reviews")
     return rows
 
@@ -176,27 +173,26 @@ def detect_format(path: Path) -> str:
     return {".tsv": "glue", ".csv": "csv", ".jsonl": "jsonl", ".json": "jsonl"}.get(path.suffix.lower(), "sst")
 
 
-def _read(path: Path, format: str, config) -> _Rows:
-    skip = config.skip_bad_rows
+def _read(path: Path, format: str, config, bad: BadRows) -> _Rows:
     if format == "sst":
-        return read_sst(path, skip)
+        return read_sst(path, bad)
     if format == "glue":
-        return read_glue(path, skip, config.text_column or "sentence", config.label_column or "label")
+        return read_glue(path, bad, config.text_column or "sentence", config.label_column or "label")
     if format in ("csv", "jsonl"):
         if not config.text_column or not config.label_column:
             raise ValueError(f"{path}: a {format} file needs --text-column and --label-column")
         read = read_csv if format == "csv" else read_jsonl
-        return read(path, config.text_column, config.label_column, skip)
+        return read(path, bad, config.text_column, config.label_column)
     raise ValueError(f"{path}: format {format!r} reads a folder, not a file")
 
 
-def _folder_splits(path: Path, format: str, config) -> dict[str, _Rows]:
+def _folder_splits(path: Path, format: str, config, bad: BadRows) -> dict[str, _Rows]:
     """What a data set's folder gives: train and test, and validation where the set has one."""
     if format == "imdb":
-        return {"train": read_imdb(path, "train", config.skip_bad_rows),
-                "test": read_imdb(path, "test", config.skip_bad_rows)}
+        return {"train": read_imdb(path, "train", bad), "test": read_imdb(path, "test", bad)}
     if format == "glue":
-        return {"train": _read(path / "train.tsv", "glue", config), "test": _read(path / "dev.tsv", "glue", config)}
+        return {"train": _read(path / "train.tsv", "glue", config, bad),
+                "test": _read(path / "dev.tsv", "glue", config, bad)}
     splits = {}
     for split, suffix in (("train", "train"), ("validation", "dev"), ("test", "test")):
         found = sorted(path.glob(f"*.{suffix}"))
@@ -204,7 +200,7 @@ def _folder_splits(path: Path, format: str, config) -> dict[str, _Rows]:
             raise DataError(path, f"holds several *.{suffix} files ({', '.join(p.name for p in found)}); "
                                   f"pass one with --data, --validation-data, --test-data")
         if found:
-            splits[split] = _read(found[0], "sst", config)
+            splits[split] = _read(found[0], "sst", config, bad)
     if "train" not in splits:
         raise DataError(path, "holds no *.train file")
     return splits
@@ -228,12 +224,13 @@ def read_labelled(path: str | Path, config, format: str = "auto") -> list[Exampl
     if not path.exists():
         raise DataError(path, "no such file or folder")
     format = detect_format(path) if format == "auto" else format
+    bad = BadRows(config.skip_bad_rows)
     if path.is_dir():
-        rows = _folder_splits(path, format, config).get("test")
+        rows = _folder_splits(path, format, config, bad).get("test")
         if rows is None:
             raise DataError(path, "holds no test split (*.test) to score")
     else:
-        rows = _read(path, format, config)
+        rows = _read(path, format, config, bad)
     if config.labels:
         rows.keep_labels(tuple(config.labels))
     if not rows.examples:
@@ -260,14 +257,14 @@ def load_dataset(config) -> Dataset:
     if not path.exists():
         raise DataError(path, "no such file or folder")
     format = detect_format(path) if config.format == "auto" else config.format
-    splits = _folder_splits(path, format, config) if path.is_dir() else {"train": _read(path, format, config)}
+    bad = BadRows(config.skip_bad_rows)
+    splits = _folder_splits(path, format, config, bad) if path.is_dir() else {"train": _read(path, format, config, bad)}
     for split, extra in (("validation", config.validation_data), ("test", config.test_data)):
         if extra is not None:
             extra = Path(extra)
-            splits[split] = _read(extra, detect_format(extra) if config.format == "auto" else format, config)
+            splits[split] = _read(extra, detect_format(extra) if config.format == "auto" else format, config, bad)
     if config.labels:
         splits = {split: rows.keep_labels(tuple(config.labels)) for split, rows in splits.items()}
-    skipped = {str(rows.path): rows.skipped for rows in splits.values() if rows.skipped}
     examples = {split: rows.examples for split, rows in splits.items()}
     train = examples["train"]
     if "test" not in examples:
@@ -287,4 +284,4 @@ def load_dataset(config) -> Dataset:
                             f"(training labels: {', '.join(labels)})")
     names = _names(set(labels), format)
     return Dataset(_rename(train, names), _rename(examples["validation"], names), _rename(examples["test"], names),
-                   [names[label] for label in labels], str(path), skipped)
+                   [names[label] for label in labels], str(path), bad.skipped)
