@@ -30,7 +30,7 @@ def test_demo_prints_both_tables(capsys):
     assert main(["demo", "--steps", "3", "--quiet", "--device", "cpu"]) == 0
     out = capsys.readouterr().out
     assert "max |diff| outputs" in out and "held-out accuracy" in out
-    assert out.count("gru (chapter, reset before)") == 2
+    assert out.count("GRU (chapter: reset before)") == 2
 
 
 @pytest.mark.parametrize(("argv", "message"), [

@@ -147,8 +147,10 @@ def test_a_cell_of_ones_own_runs_the_reference_loop():
     assert choose_engine("auto", cell, torch.zeros(1)) == "reference"
     y, _ = Recurrent(cell)(torch.ones(1, 3, F))
     assert y[0, :, 0].tolist() == [3.0, 9.0, 21.0]
-    with pytest.raises(ValueError, match="engine 'bptt' has kernels for ElmanCell, LSTMCell and GRUCell only"):
+    with pytest.raises(ValueError, match="engine 'bptt' has no kernel for Doubling"):
         choose_engine("bptt", cell, torch.zeros(1))
+    with pytest.raises(ValueError, match="engine 'torch' has no kernel for Doubling"):
+        choose_engine("torch", cell, torch.zeros(1))
 
 
 def test_kernels_keep_no_graph_per_step():

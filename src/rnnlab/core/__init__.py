@@ -3,11 +3,13 @@
 ``core`` imports torch only; nothing else of rnnlab.
 """
 
-from rnnlab.core.cells import Cell, ElmanCell, GatedCell, GateWeights, GRUCell, LSTMCell, gate
+from rnnlab.core.cells import Cell, ElmanCell, Engines, GatedCell, GateWeights, GRUCell, LSTMCell, gate
+from rnnlab.core.registry import CELL_KINDS, CELLS, CellKind, make_cell
 from rnnlab.core.state import LSTMState, map_state
 
 __all__ = [
     "Cell",
+    "Engines",
     "GatedCell",
     "GateWeights",
     "ElmanCell",
@@ -16,4 +18,8 @@ __all__ = [
     "gate",
     "LSTMState",
     "map_state",
+    "CELLS",
+    "CELL_KINDS",
+    "CellKind",
+    "make_cell",
 ]

@@ -54,12 +54,29 @@ class GateWeights(NamedTuple):
     b: Tensor | None
 
 
+class Engines(NamedTuple):
+    """What a cell runs on besides the reference loop (``Recurrent`` calling ``step`` at every t), by name.
+
+    ``kernel``: the hand-derived BPTT kernel in ``rnnlab.kernels`` that computes
+    this cell's function (``"lstm"``, ``"gru"``, ``"elman"``), with its
+    one-step inference step; ``fused``: torch's fused kernel that computes
+    exactly this function (``"lstm"``, ``"gru"``, ``"rnn_tanh"``,
+    ``"rnn_relu"``). None: there is none, and the engines that need it refuse
+    the cell.
+    """
+
+    kernel: str | None = None
+    fused: str | None = None
+
+
 class Cell(nn.Module):
     """Base class of the cells: validation, initial state and the stacked weights.
 
     Subclasses define ``blocks`` (the names of the weight blocks, in storage
-    order), ``step(x, state)`` (the equations, unchecked) and, if the state is
-    not a single tensor, ``initial_state`` and ``_state_tensors``.
+    order), ``step(x, state)`` (the equations, unchecked), ``engines()`` (what
+    else can run them; a cell of a user's own runs on the reference loop) and,
+    if the state is not a single tensor, ``initial_state``, ``state_with`` and
+    ``_state_tensors``.
     """
 
     blocks: tuple[str, ...] = ()
@@ -104,6 +121,10 @@ class Cell(nn.Module):
         for p in self.parameters():
             nn.init.uniform_(p, -bound, bound)
 
+    def engines(self) -> Engines:
+        """The kernels that compute this cell's function (see ``Engines``); none for a cell of a user's own."""
+        return Engines()
+
     # --- the step -----------------------------------------------------------------
     def step(self, x: Tensor, state):
         """One time step without input checks: ``(y_t, state_t)``. Layers call this."""
@@ -132,6 +153,10 @@ class Cell(nn.Module):
     def initial_state(self, batch: int, *, device=None, dtype=None):
         """Zeros: ``h_0 = 0`` of shape ``(batch, H)``."""
         return self._zeros(batch, device, dtype)
+
+    def state_with(self, h: Tensor):
+        """The state whose hidden vector is ``h: (B, H)``, anything else at its start (a decoder's ``s_0``)."""
+        return h
 
     def _zeros(self, batch: int, device, dtype) -> Tensor:
         ref = self.stacked_weights().W_h
@@ -216,6 +241,9 @@ class ElmanCell(Cell):
         h = self.f(F.linear(h, self.W_hh) + F.linear(x, self.W_xh, self.b_h))
         return h, h
 
+    def engines(self) -> Engines:
+        return Engines("elman", f"rnn_{self.nonlinearity}")
+
     def to_torch_weights(self):
         zero = None if self.b_h is None else torch.zeros_like(self.b_h)
         return self.W_xh, self.W_hh, self.b_h, zero
@@ -283,9 +311,16 @@ class LSTMCell(GatedCell):
         h = o * torch.tanh(c)
         return h, LSTMState(h, c)
 
+    def engines(self) -> Engines:
+        return Engines("lstm", "lstm")
+
     def initial_state(self, batch: int, *, device=None, dtype=None) -> LSTMState:
         """Zeros: ``LSTMState(h_0 = 0, c_0 = 0)``, each ``(batch, H)``."""
         return LSTMState(self._zeros(batch, device, dtype), self._zeros(batch, device, dtype))
+
+    def state_with(self, h: Tensor) -> LSTMState:
+        """``LSTMState(h, c = 0)``."""
+        return LSTMState(h, torch.zeros_like(h))
 
     def _state_tensors(self, state) -> dict[str, Tensor]:
         if not isinstance(state, tuple) or len(state) != 2:
@@ -348,6 +383,9 @@ class GRUCell(GatedCell):
             h_tilde = torch.tanh(F.linear(x, W_xc, b_c) + r * F.linear(h, W_hc, self.b_hc))
         h = u * h + (1 - u) * h_tilde
         return h, h
+
+    def engines(self) -> Engines:
+        return Engines("gru", "gru" if self.reset == "after" else None)  # torch has no reset-before GRU
 
     def _torch_form(self) -> None:
         if self.reset != "after":

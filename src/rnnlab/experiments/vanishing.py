@@ -8,12 +8,13 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+from rnnlab.core import CELLS
 from rnnlab.experiments.common import Report, TaskModel, mean, step_gradient_norms, train_steps
 from rnnlab.experiments.synthetic import adding_problem, copy_task
 from rnnlab.training.diagnostics import reach
 
-CELLS = ("rnn", "rnn-relu", "lstm", "gru")
-NAMES = {"rnn": "tanh RNN", "rnn-relu": "ReLU RNN", "lstm": "LSTM", "gru": "GRU"}
+COMPARED = ("rnn", "rnn-relu", "lstm", "gru")  # names of rnnlab.core.CELLS
+NAMES = {name: CELLS[name].label for name in COMPARED}
 SYMBOLS, LENGTH = 8, 5
 SOLVED = {"adding": "mean squared error below 0.05 (always answering 1 scores 1/6)",
           "copy": "90% of the recalled symbols right (guessing: 12.5%)"}
@@ -65,7 +66,7 @@ def run(out: Path, quick: bool = False, seeds: int | None = None) -> Path:
     for name in ("adding", "copy"):
         for T in lengths:
             sample, loss_fn, score, solved, shape = task(name, T)
-            for cell in CELLS:
+            for cell in COMPARED:
                 runs = []
                 for seed in range(seeds):
                     torch.manual_seed(seed)
@@ -86,7 +87,7 @@ def run(out: Path, quick: bool = False, seeds: int | None = None) -> Path:
                 results[name, T, cell] = (mean(r[0] for r in runs), sum(r[1] for r in runs), mean(r[2] for r in runs),
                                           mean(r[3] for r in runs))
     for T in lengths:
-        for cell in CELLS:
+        for cell in COMPARED:
             adding, copy = results["adding", T, cell], results["copy", T, cell]
             rows.append({"T": T, "cell": NAMES[cell], "adding: test MSE": adding[0],
                          "adding: solved": f"{adding[1]}/{seeds}", "copy: symbols recalled": copy[0],
@@ -98,9 +99,9 @@ def run(out: Path, quick: bool = False, seeds: int | None = None) -> Path:
                               "of the largest ‖dL/dh_t‖ on the adding problem (1: the gradient reaches the first "
                               "step in full; 0: it underflows float32), at initialisation and after training.")
     report.table(rows)
-    report.plot([{"series": {NAMES[c]: (list(lengths), [results["adding", T, c][0] for T in lengths]) for c in CELLS},
+    report.plot([{"series": {NAMES[c]: (list(lengths), [results["adding", T, c][0] for T in lengths]) for c in COMPARED},
                   "title": "adding problem", "xlabel": "T", "ylabel": "test MSE", "logy": True},
-                 {"series": {NAMES[c]: (list(lengths), [results["copy", T, c][0] for T in lengths]) for c in CELLS},
+                 {"series": {NAMES[c]: (list(lengths), [results["copy", T, c][0] for T in lengths]) for c in COMPARED},
                   "title": "copy task", "xlabel": "T", "ylabel": "recalled symbols right", "ylim": (0, 1.05)},
                  {"series": curves, "title": f"‖dL/dh_t‖ / max at initialisation, adding problem, T = "
                                              f"{lengths[-1]}", "xlabel": "t", "ylabel": "relative norm",

@@ -6,6 +6,10 @@
 - ``torch``: torch's fused kernels, where they compute the same function.
 - ``auto``: the fastest of these for the cell, the device and whether a
   gradient is wanted, from the measurements in docs/performance.md.
+
+Nothing here tests a cell's class: the cell says which kernels compute its
+function (``cell.engines()``), and a cell of a user's own, which names none,
+runs on the reference loop.
 """
 
 from __future__ import annotations
@@ -13,14 +17,30 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from rnnlab.core import ElmanCell, GRUCell, LSTMCell, LSTMState
+from rnnlab.core import LSTMState
 from rnnlab.kernels.elman import ElmanFunction
-from rnnlab.kernels.fused import supports, torch_sequence
+from rnnlab.kernels.fused import torch_sequence
 from rnnlab.kernels.gru import GRUFunction
 from rnnlab.kernels.lstm import LSTMFunction
 from rnnlab.kernels.masks import length_mask
 from rnnlab.kernels.step import infer_step
 
+
+def _lstm(cell, x: Tensor, state: LSTMState, mask: Tensor | None):
+    y, h, c = LSTMFunction.apply(x, state.h, state.c, *cell.stacked_weights(), mask)
+    return y, LSTMState(h, c)
+
+
+def _gru(cell, x: Tensor, h: Tensor, mask: Tensor | None):
+    return GRUFunction.apply(x, h, *cell.stacked_weights(), cell.b_hc, mask, cell.reset == "before")
+
+
+def _elman(cell, x: Tensor, h: Tensor, mask: Tensor | None):
+    return ElmanFunction.apply(x, h, *cell.stacked_weights(), mask, cell.nonlinearity == "relu")
+
+
+# the hand-BPTT kernels by the name a cell gives in ``cell.engines().kernel``
+KERNELS = {"lstm": _lstm, "gru": _gru, "elman": _elman}
 ENGINES = ("auto", "reference", "bptt", "torch")
 
 
@@ -40,12 +60,13 @@ def _wants_grad(cell, x: Tensor, state=None) -> bool:
 def check_engine_for(engine: str, cell, where: str = "engine") -> None:
     """Raise ValueError unless ``engine`` is a known engine that can run ``cell``."""
     check_engine(engine, where)
-    if engine in ("bptt", "torch") and not isinstance(cell, (ElmanCell, LSTMCell, GRUCell)):
-        raise ValueError(f"{where} {engine!r} has kernels for ElmanCell, LSTMCell and GRUCell only; "
-                         f"{type(cell).__name__} runs with engine 'reference' (or 'auto')")
-    if engine == "torch" and not supports(cell):
-        raise ValueError(f"{where} 'torch' has no kernel for the chapter's GRU (reset='before'); "
-                         f"use engine 'bptt' or 'auto'")
+    runs, name = cell.engines(), type(cell).__name__
+    if engine == "bptt" and runs.kernel not in KERNELS:
+        raise ValueError(f"{where} 'bptt' has no kernel for {name} (kernels: {', '.join(KERNELS)}); "
+                         f"it runs with engine 'reference' (or 'auto')")
+    if engine == "torch" and runs.fused is None:
+        what = "the chapter's GRU (reset='before')" if runs.kernel == "gru" else name
+        raise ValueError(f"{where} 'torch' has no kernel for {what}; use engine 'bptt', 'reference' or 'auto'")
 
 
 def choose_engine(engine: str, cell, x: Tensor) -> str:
@@ -53,15 +74,16 @@ def choose_engine(engine: str, cell, x: Tensor) -> str:
     check_engine_for(engine, cell)
     if engine != "auto":
         return engine
-    if not isinstance(cell, (ElmanCell, LSTMCell, GRUCell)):
-        return "reference"  # a cell of the user's own: only the loop knows it
-    if not supports(cell):
+    runs = cell.engines()
+    if runs.kernel not in KERNELS:
+        return "torch" if runs.fused else "reference"  # a cell of the user's own: only the loop knows it
+    if runs.fused is None:
         return "bptt"  # the chapter's GRU: no fused kernel anywhere
     if x.is_cuda:
         return "torch"  # cuDNN; the hand kernels' time loop is launch-bound on a GPU
     if x.dim() == 3 and x.shape[1] == 1 and not _wants_grad(cell, x):
         return "bptt"  # one step without a gradient: a few operations beat a fused call's set-up
-    if isinstance(cell, LSTMCell):
+    if runs.fused == "lstm":
         return "torch" if x.dtype == torch.float32 else "bptt"  # oneDNN is the fastest float32 LSTM
     return "bptt" if _wants_grad(cell, x) else "torch"  # Elman, torch's GRU: hand BPTT trains faster, torch infers faster
 
@@ -74,10 +96,4 @@ def run_sequence(engine: str, cell, x: Tensor, state, lengths: Tensor | None):
         h, state = infer_step(cell, x[:, 0], state)  # lengths are all 1 here: every row takes the step
         return h.unsqueeze(1), state  # (B, 1, H)
     mask = None if lengths is None else length_mask(lengths, x.shape[1])  # (B, T)
-    W_x, W_h, b = cell.stacked_weights()
-    if isinstance(cell, LSTMCell):
-        y, h, c = LSTMFunction.apply(x, state.h, state.c, W_x, W_h, b, mask)
-        return y, LSTMState(h, c)
-    if isinstance(cell, GRUCell):
-        return GRUFunction.apply(x, state, W_x, W_h, b, cell.b_hc, mask, cell.reset == "before")
-    return ElmanFunction.apply(x, state, W_x, W_h, b, mask, cell.nonlinearity == "relu")
+    return KERNELS[cell.engines().kernel](cell, x, state, mask)

@@ -12,19 +12,19 @@ import torch
 from torch import _VF, Tensor
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from rnnlab.core import ElmanCell, GRUCell, LSTMCell, LSTMState
+from rnnlab.core import LSTMState
 
 
 def supports(cell) -> bool:
-    """Whether torch has a fused kernel for exactly this cell's function."""
-    return isinstance(cell, (ElmanCell, LSTMCell)) or (isinstance(cell, GRUCell) and cell.reset == "after")
+    """Whether torch has a fused kernel for exactly this cell's function (the cell says: ``engines().fused``)."""
+    return cell.engines().fused is not None
 
 
 def _params(cell) -> list[Tensor]:
     W_x, W_h, b = cell.stacked_weights()
     if b is None:
         return [W_x, W_h]
-    if isinstance(cell, GRUCell):
+    if cell.engines().fused == "gru":  # torch's GRU keeps b_hn, the chapter's b_hc, inside r * (...)
         H = cell.hidden_size
         b_hh = torch.cat([torch.zeros(2 * H, dtype=b.dtype, device=b.device), cell.b_hc])
     else:
@@ -32,20 +32,13 @@ def _params(cell) -> list[Tensor]:
     return [W_x, W_h, b, b_hh]
 
 
-def _function(cell):
-    if isinstance(cell, LSTMCell):
-        return _VF.lstm
-    if isinstance(cell, GRUCell):
-        return _VF.gru
-    return _VF.rnn_relu if cell.nonlinearity == "relu" else _VF.rnn_tanh
-
-
 def torch_sequence(cell, x: Tensor, state, lengths: Tensor | None):
     """``(y: (B, T, H), final_state)`` from torch's fused kernel; past each length y is 0 and the state frozen."""
-    lstm = isinstance(cell, LSTMCell)
+    kind = cell.engines().fused
+    lstm = kind == "lstm"
     hx = (state.h.unsqueeze(0), state.c.unsqueeze(0)) if lstm else state.unsqueeze(0)  # (1, B, H)
     params = _params(cell)
-    fn, bias, train = _function(cell), cell.bias, torch.is_grad_enabled()
+    fn, bias, train = getattr(_VF, kind), cell.bias, torch.is_grad_enabled()
     if lengths is None:
         out = fn(x, hx, params, bias, 1, 0.0, train, False, True)
         y, finals = out[0], out[1:]

@@ -26,7 +26,6 @@ from typing import NamedTuple
 import torch
 from torch import Tensor, nn
 
-from rnnlab.core import LSTMCell, LSTMState
 from rnnlab.models.attention import Attention
 from rnnlab.models.stack import make_stack
 
@@ -75,7 +74,7 @@ class Decoder(nn.Module):
         states = []
         for bridge, layer in zip(self.bridge, self.rnn.layers):
             h = torch.tanh(bridge(memory.summary))  # (B, H)
-            states.append(LSTMState(h, torch.zeros_like(h)) if isinstance(layer.cell, LSTMCell) else h)
+            states.append(layer.cell.state_with(h))
         return tuple(states)
 
     def read(self, x: Tensor, state, memory: Memory):

@@ -1,27 +1,11 @@
-"""Recurrent stacks by name, as the applications and the command line ask for them."""
+"""Recurrent stacks of cells by name (``rnnlab.core.CELLS``), as the applications and the command line ask for them."""
 
 from __future__ import annotations
 
-from rnnlab.core import Cell, ElmanCell, GRUCell, LSTMCell
+from rnnlab.core import CELL_KINDS, make_cell
 from rnnlab.layers import Bidirectional, Recurrent, Stacked
 
-CELL_KINDS = ("lstm", "gru", "gru-after", "rnn", "rnn-relu")
-
-
-def make_cell(kind: str, input_size: int, hidden_size: int) -> Cell:
-    """``lstm`` (forget-gate bias 1), ``gru`` (the chapter's, reset before), ``gru-after`` (torch's),
-    ``rnn`` (Elman, tanh) or ``rnn-relu``."""
-    if kind == "lstm":
-        return LSTMCell(input_size, hidden_size, forget_bias=1.0)
-    if kind == "gru":
-        return GRUCell(input_size, hidden_size)
-    if kind == "gru-after":
-        return GRUCell(input_size, hidden_size, reset="after")
-    if kind == "rnn":
-        return ElmanCell(input_size, hidden_size)
-    if kind == "rnn-relu":
-        return ElmanCell(input_size, hidden_size, nonlinearity="relu")
-    raise ValueError(f"cell must be one of {', '.join(CELL_KINDS)}; received {kind!r}")
+__all__ = ["CELL_KINDS", "make_cell", "make_stack"]
 
 
 def make_stack(kind: str, input_size: int, hidden_size: int, num_layers: int = 1, dropout: float = 0.0,

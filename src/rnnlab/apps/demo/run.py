@@ -19,23 +19,12 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from tqdm.auto import tqdm
 
-from rnnlab.core import ElmanCell, GRUCell, LSTMCell
+from rnnlab.core import CELLS
 from rnnlab.layers import Recurrent
 from rnnlab.nn import from_torch
 from rnnlab.training import resolve_device
 
 log = logging.getLogger(__name__)
-
-# name -> (rnnlab cell factory, torch module with the same function or None)
-CELLS = {
-    "elman-tanh": (lambda i, h: ElmanCell(i, h), lambda i, h, **kw: nn.RNN(i, h, **kw)),
-    "elman-relu": (lambda i, h: ElmanCell(i, h, nonlinearity="relu"),
-                   lambda i, h, **kw: nn.RNN(i, h, nonlinearity="relu", **kw)),
-    "lstm": (lambda i, h: LSTMCell(i, h, forget_bias=1.0), lambda i, h, **kw: nn.LSTM(i, h, **kw)),
-    "gru (chapter, reset before)": (lambda i, h: GRUCell(i, h), None),
-    "gru (torch, reset after)": (lambda i, h: GRUCell(i, h, reset="after"), lambda i, h, **kw: nn.GRU(i, h, **kw)),
-}
-
 
 @dataclass(frozen=True)
 class DemoConfig:
@@ -75,12 +64,12 @@ def _max_diff(a: list[torch.Tensor], b: list[torch.Tensor]) -> float:
 
 def conformance(name: str, device: torch.device, generator: torch.Generator) -> dict:
     """One cell kind against torch, as a 2-layer bidirectional stack over a padded batch."""
-    make, torch_module = CELLS[name]
+    make, torch_module = CELLS[name].make, CELLS[name].twin
     F_in, H, B, T = 5, 8, 4, 9
     lengths = torch.tensor([9, 4, 1, 6])
     x = torch.randn(B, T, F_in, generator=generator, dtype=torch.float64).to(device)
     cell = make(F_in, H)
-    row = {"cell": name, "parameters per cell": sum(p.numel() for p in cell.parameters())}
+    row = {"cell": CELLS[name].label, "parameters per cell": sum(p.numel() for p in cell.parameters())}
     if torch_module is None:
         return {**row, "max |diff| outputs": "n/a", "max |diff| gradients": "n/a",
                 "note": "torch has no reset-before GRU"}
@@ -125,7 +114,7 @@ class Tagger(nn.Module):
 def learn(name: str, config: DemoConfig, device: torch.device, bar) -> dict:
     torch.manual_seed(config.seed)
     data = torch.Generator().manual_seed(config.seed)
-    model = Tagger(CELLS[name][0](config.vocab, config.hidden_size), config.vocab).to(device)
+    model = Tagger(CELLS[name].make(config.vocab, config.hidden_size), config.vocab).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=config.lr)
 
     def loss_and_accuracy(x, y, lengths):
@@ -148,7 +137,7 @@ def learn(name: str, config: DemoConfig, device: torch.device, bar) -> dict:
         test_loss, accuracy = loss_and_accuracy(*delayed_recall(config, 512, torch.Generator().manual_seed(10**6)))
     first = sum(losses[:10]) / min(10, len(losses))
     last = sum(losses[-10:]) / min(10, len(losses))
-    return {"cell": name, "parameters": sum(p.numel() for p in model.parameters()),
+    return {"cell": CELLS[name].label, "parameters": sum(p.numel() for p in model.parameters()),
             "loss first 10 steps": first, "loss last 10 steps": last,
             "held-out loss": float(test_loss), "held-out accuracy": accuracy}
 
