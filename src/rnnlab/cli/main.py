@@ -16,8 +16,8 @@ import sys
 from functools import partial
 
 from rnnlab import __version__
-from rnnlab.apps import registered
-from rnnlab.cli import demo, experiment
+from rnnlab.apps import demo, registered
+from rnnlab.cli import experiment
 from rnnlab.cli.options import Parser, add_options, configure, given
 from rnnlab.training import TrainConfig
 from rnnlab.training.runner import App, Verb
@@ -66,6 +66,11 @@ def run_verb(app: App, verb: Verb, args: argparse.Namespace) -> None:
     print(verb.run(app.load(args.checkpoint, args.device), options))
 
 
+def run_demo(args: argparse.Namespace) -> None:
+    config = configure(args, demo.DemoConfig())
+    print(demo.report(config, demo.run(config)))
+
+
 def build_parser(apps: list[App] | None = None) -> Parser:
     """The parser for ``apps`` (default: every registered application) and the other commands."""
     parser = Parser(
@@ -78,7 +83,11 @@ def build_parser(apps: list[App] | None = None) -> Parser:
     for app in registered() if apps is None else apps:
         add_app(commands, app)
     experiment.add_parser(commands)
-    demo.add_parser(commands)
+    tour = commands.add_parser("demo", help="tour the cells: each equals torch.nn where torch has it, and each "
+                                            "learns", description="Check every cell against torch.nn and train each "
+                                                                  "on a small task.")
+    add_options(tour, demo.DemoConfig)
+    tour.set_defaults(handler=run_demo)
     return parser
 
 

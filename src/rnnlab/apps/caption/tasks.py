@@ -13,12 +13,9 @@ from rnnlab.apps.caption.generated import ATTRIBUTES, attribute_accuracy, parse
 from rnnlab.data import Vocabulary, bucket_batches, pad_batch
 from rnnlab.decoding import Hypothesis, beam_search, greedy
 from rnnlab.training.bleu import corpus_bleu
+from rnnlab.training.tasks import BucketTask, device_of
 
 IGNORE = -100
-
-
-def _device(model: nn.Module) -> torch.device:
-    return next(model.parameters()).device
 
 
 def pixels(images: Tensor, device) -> Tensor:
@@ -47,7 +44,7 @@ def describe_images(model: nn.Module, images: Tensor, vocab: Vocabulary, beam: i
     out: list[Hypothesis] = []
     bos_id, eos_id = vocab.bos_id, vocab.eos_id
     for start in range(0, images.shape[0], batch_size):
-        memory = model.encode(pixels(images[start:start + batch_size], _device(model)))
+        memory = model.encode(pixels(images[start:start + batch_size], device_of(model)))
         state = model.initial_state(memory)
         bos = torch.full((memory.keys.shape[0],), bos_id, device=memory.keys.device)
         if beam == 1:
@@ -58,7 +55,7 @@ def describe_images(model: nn.Module, images: Tensor, vocab: Vocabulary, beam: i
     return out
 
 
-class CaptionTask:
+class CaptionTask(BucketTask):
     """Batches of pictures of similar caption length, each picture with all its reference captions:
     the CNN sees a picture once per step, and the decoder learns every way of saying what is in it."""
 
@@ -68,18 +65,13 @@ class CaptionTask:
         self.test_beam, self.alpha = test_beam, alpha
         self.captions = {name: [[vocab.encode(c) for c in refs] for refs in split.captions]
                          for name, split in splits.items()}
+        self.lengths = self._lengths("train")
 
-    def _batches(self, split: str, batch_size: int, seed: int | None) -> list[list[int]]:
-        return bucket_batches([max(map(len, refs)) for refs in self.captions[split]], batch_size, seed)
-
-    def batches(self, epoch: int) -> list[list[int]]:
-        return self._batches("train", self.batch_size, self.seed * 100_003 + epoch)
-
-    def start_epoch(self, epoch: int) -> None:
-        pass
+    def _lengths(self, split: str) -> list[int]:
+        return [max(map(len, refs)) for refs in self.captions[split]]  # a picture's longest caption
 
     def _loss(self, model: nn.Module, split: str, batch: list[int], reduction: str) -> tuple[Tensor, int]:
-        device = _device(model)
+        device = device_of(model)
         images = pixels(self.splits[split].images[batch], device)
         examples = [(j, c) for j, k in enumerate(batch) for c in self.captions[split][k]]
         ids, lengths = pad_batch([[self.vocab.bos_id] + c + [self.vocab.eos_id] for _, c in examples],
@@ -97,7 +89,7 @@ class CaptionTask:
     def evaluate(self, model: nn.Module, split: str) -> dict[str, float]:
         model.eval()
         total, count = 0.0, 0
-        for batch in self._batches(split, 256, seed=None):
+        for batch in bucket_batches(self._lengths(split), 256, seed=None):
             loss, n = self._loss(model, split, batch, "sum")
             total, count = total + float(loss), count + n
         data = self.splits[split]
@@ -107,9 +99,3 @@ class CaptionTask:
         nats = total / max(1, count)
         return {"loss": nats, "perplexity": math.exp(min(nats, 700.0)),
                 **caption_scores(hypotheses, references, data.scenes)}
-
-    def state_dict(self) -> dict:
-        return {}
-
-    def load_state_dict(self, state: dict) -> None:
-        pass

@@ -15,6 +15,7 @@ from torch import Tensor, nn
 
 from rnnlab.apps.charlm.data import Corpus
 from rnnlab.data import batchify, bucket_batches, pad_batch
+from rnnlab.training.tasks import BucketTask, device_of
 from rnnlab.training.tbptt import TBPTT, run_window
 
 IGNORE = -100
@@ -23,10 +24,6 @@ IGNORE = -100
 def _metrics(total_nats: float, count: int) -> dict[str, float]:
     nats = total_nats / max(1, count)
     return {"loss": nats, "bits_per_char": nats / math.log(2), "perplexity": math.exp(min(nats, 700.0))}
-
-
-def _device(model: nn.Module) -> torch.device:
-    return next(model.parameters()).device
 
 
 def _word_tensors(sequences: list[list[int]], pad_id: int, device) -> tuple[Tensor, Tensor, Tensor]:
@@ -44,7 +41,7 @@ def evaluate_words(model: nn.Module, sequences: list[list[int]], pad_id: int,
     model.eval()
     total, count = 0.0, 0
     for batch in bucket_batches([len(s) for s in sequences], batch_size, seed=None):
-        inputs, targets, lengths = _word_tensors([sequences[k] for k in batch], pad_id, _device(model))
+        inputs, targets, lengths = _word_tensors([sequences[k] for k in batch], pad_id, device_of(model))
         logits, _ = model(inputs, None, lengths)  # (B, T, V)
         total += float(F.cross_entropy(logits.flatten(0, 1).float(), targets.flatten(), ignore_index=IGNORE,
                                        reduction="sum"))
@@ -57,7 +54,7 @@ def evaluate_stream(model: nn.Module, ids: Tensor, rows: int = 16, chunk: int = 
     """Cross-entropy per character over a text, read as a few long rows with the state carried throughout."""
     model.eval()
     rows = max(1, min(rows, (ids.numel() - 1) // 64))
-    stream = batchify(ids, rows).to(_device(model))  # (R, N)
+    stream = batchify(ids, rows).to(device_of(model))  # (R, N)
     total, count, state = 0.0, 0, None
     for start in range(0, stream.shape[1] - 1, chunk):
         end = min(start + chunk, stream.shape[1] - 1)
@@ -68,36 +65,24 @@ def evaluate_stream(model: nn.Module, ids: Tensor, rows: int = 16, chunk: int = 
     return _metrics(total, count)
 
 
-class WordTask:
+class WordTask(BucketTask):
     """Full BPTT over padded batches of words."""
 
     def __init__(self, corpus: Corpus, batch_size: int, seed: int, eval_batch_size: int = 512) -> None:
         self.corpus, self.batch_size, self.seed, self.eval_batch_size = corpus, batch_size, seed, eval_batch_size
         self.encoded = {split: [corpus.encode_word(w) for w in getattr(corpus, split)]
                         for split in ("train", "validation", "test")}
-
-    def batches(self, epoch: int) -> list[list[int]]:
-        lengths = [len(s) for s in self.encoded["train"]]
-        return bucket_batches(lengths, self.batch_size, seed=self.seed * 100_003 + epoch)
-
-    def start_epoch(self, epoch: int) -> None:
-        pass
+        self.lengths = [len(s) for s in self.encoded["train"]]
 
     def loss(self, model: nn.Module, batch: list[int]) -> tuple[Tensor, int]:
         inputs, targets, lengths = _word_tensors([self.encoded["train"][k] for k in batch], self.corpus.vocab.pad_id,
-                                                 _device(model))
+                                                 device_of(model))
         logits, _ = model(inputs, None, lengths)  # (B, T, V)
         count = int((targets != IGNORE).sum())
         return F.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index=IGNORE), count
 
     def evaluate(self, model: nn.Module, split: str) -> dict[str, float]:
         return evaluate_words(model, self.encoded[split], self.corpus.vocab.pad_id, self.eval_batch_size)
-
-    def state_dict(self) -> dict:
-        return {}
-
-    def load_state_dict(self, state: dict) -> None:
-        pass
 
 
 class StreamTask:
@@ -119,7 +104,7 @@ class StreamTask:
 
     def loss(self, model: nn.Module, batch: int) -> tuple[Tensor, int]:
         window = self.windows[batch]
-        self.stream = self.stream.to(_device(model))  # once: later calls find it there
+        self.stream = self.stream.to(device_of(model))  # once: later calls find it there
         logits, self.carry = run_window(model, self.stream[:, :-1], window, self.carry)  # (B, scored, V)
         targets = self.stream[:, 1 + window.scored_from: 1 + window.end]  # (B, scored)
         return F.cross_entropy(logits.flatten(0, 1), targets.flatten()), targets.numel()

@@ -23,23 +23,25 @@ from rnnlab.core import CELLS
 from rnnlab.layers import Recurrent
 from rnnlab.nn import from_torch
 from rnnlab.training import resolve_device
+from rnnlab.training.options import Config, option
+from rnnlab.viz import format_table
 
 log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
-class DemoConfig:
+class DemoConfig(Config):
     """Settings of ``rnnlab demo``; the defaults finish in well under a minute on 2 CPU cores."""
 
-    steps: int = 300
-    hidden_size: int = 32
-    batch_size: int = 32
-    seq_len: int = 20
-    delay: int = 3
-    vocab: int = 8
-    lr: float = 0.01
-    seed: int = 0
-    device: str = "auto"
-    progress: bool = True
+    steps: int = option(300, "training steps per cell")
+    hidden_size: int = option(32, "hidden units")
+    batch_size: int = option(32, "")
+    seq_len: int = option(20, "symbols a sequence")
+    delay: int = option(3, "recall the symbol seen this many steps ago")
+    vocab: int = option(8, "symbols")
+    lr: float = option(0.01, "Adam's learning rate")
+    seed: int = option(0, "random seed")
+    device: str = option("auto", "auto (cuda if available), cpu, cuda, cuda:N")
+    progress: bool = option(True, "no progress bar", flag="--quiet")
 
     def __post_init__(self) -> None:
         for name in ("steps", "hidden_size", "batch_size", "seq_len", "delay", "lr"):
@@ -140,6 +142,13 @@ def learn(name: str, config: DemoConfig, device: torch.device, bar) -> dict:
     return {"cell": CELLS[name].label, "parameters": sum(p.numel() for p in model.parameters()),
             "loss first 10 steps": first, "loss last 10 steps": last,
             "held-out loss": float(test_loss), "held-out accuracy": accuracy}
+
+
+def report(config: DemoConfig, result: DemoResult) -> str:
+    """Both tables, as the terminal shows them."""
+    return (f"The cells against torch.nn (same weights, padded batch against packed batch):\n\n"
+            f"{format_table(result.conformance)}\n\nEach cell learning delayed recall (output the symbol seen "
+            f"{config.delay} steps ago), {config.steps} Adam steps:\n\n{format_table(result.learning)}")
 
 
 def run(config: DemoConfig) -> DemoResult:

@@ -10,6 +10,7 @@ from torch import Tensor, nn
 from rnnlab.apps.framelabel.data import Videos
 from rnnlab.data import bucket_batches
 from rnnlab.training.segmentation import segmentation_scores
+from rnnlab.training.tasks import BucketTask, device_of
 
 IGNORE = -100
 
@@ -31,7 +32,7 @@ def video_batch(inputs: list[np.ndarray], device) -> tuple[Tensor, Tensor]:
 def label_videos(model: nn.Module, inputs: list[np.ndarray], batch_size: int = 16) -> list[list[int]]:
     """The most likely label of every frame of each video, in order."""
     model.eval()
-    device = next(model.parameters()).device
+    device = device_of(model)
     out: list[list[int]] = [[] for _ in inputs]
     for batch in bucket_batches([len(a) for a in inputs], batch_size, seed=None):
         x, lengths = video_batch([inputs[k] for k in batch], device)
@@ -40,23 +41,17 @@ def label_videos(model: nn.Module, inputs: list[np.ndarray], batch_size: int = 1
     return out
 
 
-class FrameTask:
+class FrameTask(BucketTask):
     """Batches of whole videos of similar length; the loss is the mean cross-entropy over their real frames."""
 
     def __init__(self, splits: dict[str, Videos], batch_size: int, seed: int, ignore: list[int] | None = None) -> None:
         self.splits, self.batch_size, self.seed, self.ignore = splits, batch_size, seed, ignore or []
-
-    def batches(self, epoch: int) -> list[list[int]]:
-        return bucket_batches([len(a) for a in self.splits["train"].inputs], self.batch_size,
-                              seed=self.seed * 100_003 + epoch)
-
-    def start_epoch(self, epoch: int) -> None:
-        pass
+        self.lengths = [len(a) for a in splits["train"].inputs]
 
     def _forward(self, model: nn.Module, split: str, batch: list[int]) -> tuple[Tensor, Tensor, Tensor]:
         """``logits: (B, T, K)``, ``targets: (B, T)`` (IGNORE past each video's end) and ``lengths: (B,)``."""
         videos = self.splits[split]
-        device = next(model.parameters()).device
+        device = device_of(model)
         x, lengths = video_batch([videos.inputs[k] for k in batch], device)
         targets = torch.full(x.shape[:2], IGNORE, dtype=torch.long)
         for row, k in enumerate(batch):
@@ -80,9 +75,3 @@ class FrameTask:
                 predicted[k] = row[:n].tolist()
         return {"loss": total / max(1, sum(len(y) for y in videos.labels)),
                 **segmentation_scores(predicted, [y.tolist() for y in videos.labels], ignore=self.ignore)}
-
-    def state_dict(self) -> dict:
-        return {}
-
-    def load_state_dict(self, state: dict) -> None:
-        pass

@@ -12,12 +12,9 @@ from rnnlab.data import Vocabulary, bucket_batches, pad_batch
 from rnnlab.decoding import Hypothesis, beam_search, greedy
 from rnnlab.models import Seq2Seq
 from rnnlab.training.bleu import corpus_bleu
+from rnnlab.training.tasks import BucketTask, device_of
 
 IGNORE = -100
-
-
-def _device(model: nn.Module) -> torch.device:
-    return next(model.parameters()).device
 
 
 def target_tensors(targets: list[list[int]], vocab: Vocabulary, device) -> tuple[Tensor, Tensor]:
@@ -36,7 +33,7 @@ def translate_ids(model: Seq2Seq, sources: list[list[int]], source_vocab: Vocabu
     out: list[list[Hypothesis]] = [[] for _ in sources]
     for batch in bucket_batches([len(s) for s in sources], batch_size, seed=None):
         ids, lengths = pad_batch([sources[k] for k in batch], source_vocab.pad_id)
-        ids = ids.to(_device(model))
+        ids = ids.to(device_of(model))
         memory = model.encode(ids, lengths)
         state = model.initial_state(memory)
         bos = torch.full((len(batch),), target_vocab.bos_id, device=ids.device)
@@ -51,7 +48,7 @@ def translate_ids(model: Seq2Seq, sources: list[list[int]], source_vocab: Vocabu
     return out
 
 
-class TranslationTask:
+class TranslationTask(BucketTask):
     """Bucketed batches of sentence pairs; a split's metrics are perplexity and BLEU (validation: greedy;
     test: a beam of ``test_beam``)."""
 
@@ -60,16 +57,10 @@ class TranslationTask:
         self.data, self.source_vocab, self.target_vocab = data, source_vocab, target_vocab
         self.batch_size, self.seed, self.teacher_forcing = batch_size, seed, teacher_forcing
         self.test_beam, self.alpha = test_beam, alpha
-
-    def batches(self, epoch: int) -> list[list[int]]:
-        lengths = [len(s) for s, _ in self.data["train"]]
-        return bucket_batches(lengths, self.batch_size, seed=self.seed * 100_003 + epoch)
-
-    def start_epoch(self, epoch: int) -> None:
-        pass
+        self.lengths = [len(s) for s, _ in data["train"]]
 
     def _loss(self, model: nn.Module, pairs: list[tuple[list[int], list[int]]], reduction: str) -> tuple[Tensor, int]:
-        device = _device(model)
+        device = device_of(model)
         ids, lengths = pad_batch([s for s, _ in pairs], self.source_vocab.pad_id)
         previous, outputs = target_tensors([t for _, t in pairs], self.target_vocab, device)
         scored = outputs != IGNORE  # (B, T)
@@ -96,9 +87,3 @@ class TranslationTask:
         hypotheses = [" ".join(self.target_vocab.decode(h[0].tokens)) for h in found]
         return {"loss": nats, "perplexity": math.exp(min(nats, 700.0)), "bleu": corpus_bleu(hypotheses, references),
                 "exact_match": sum(h in refs for h, refs in zip(hypotheses, references)) / max(1, len(references))}
-
-    def state_dict(self) -> dict:
-        return {}
-
-    def load_state_dict(self, state: dict) -> None:
-        pass
