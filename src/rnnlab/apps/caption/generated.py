@@ -20,7 +20,6 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-import numpy as np
 from PIL import Image, ImageDraw
 
 SHAPES = ("circle", "square", "triangle")
@@ -133,10 +132,3 @@ def generate_scenes(train: int = 6000, validation: int = 500, test: int = 1000,
 
     return ([scene(False) for _ in range(train)], [scene(False) for _ in range(validation)],
             [scene(True) for _ in range(test)])
-
-
-def to_array(picture: Image.Image, size: int) -> np.ndarray:
-    """``(3, size, size)`` float32 in [0, 1]."""
-    if picture.size != (size, size):
-        picture = picture.resize((size, size), Image.BILINEAR)
-    return np.asarray(picture.convert("RGB"), dtype=np.float32).transpose(2, 0, 1) / 255.0

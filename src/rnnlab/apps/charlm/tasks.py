@@ -118,4 +118,3 @@ class StreamTask:
 
     def load_state_dict(self, state: dict) -> None:
         self.carry = state.get("carry")
-

@@ -160,4 +160,3 @@ def run(config: DemoConfig) -> DemoResult:
     with tqdm(total=config.steps * len(CELLS), desc="training", disable=not config.progress) as bar:
         table2 = [learn(name, config, device, bar) for name in CELLS]
     return DemoResult(table1, table2)
-

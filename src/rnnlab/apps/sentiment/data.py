@@ -1,42 +1,17 @@
-"""Labelled sentences: the public formats, and the splits a run trains, selects and tests on.
-
-Formats (``FORMATS``):
-
-- ``sst``: the Stanford Sentiment Treebank sentence files, ``label sentence`` a
-  line (``stsa.binary.train``; labels 0/1, or 0-4 for the fine-grained set);
-  a folder holding ``*.train``, ``*.dev`` and ``*.test`` gives all three splits;
-- ``glue``: the GLUE SST-2 TSV, a header line, then ``sentence<TAB>label``; a
-  folder holding ``train.tsv`` and ``dev.tsv`` tests on dev (GLUE's own test
-  labels are not public) and carves the validation split from train;
-- ``imdb``: the ``aclImdb`` folder, ``{train,test}/{pos,neg}/*.txt``;
-- ``csv`` and ``jsonl``: any table, with ``text_column`` and ``label_column``;
-- ``generated``: the embedded default (``generated.py``), no file at all.
-
-SST and GLUE labels 0/1 are named negative/positive (0-4: very negative ..
-very positive). A bad row is an error naming the file and line, or, with
-``skip_bad_rows``, a counted skip.
-"""
+"""The sentiment runs' data: a labelled data set in a public format (``rnnlab.data.labelled``) or the
+generated reviews (``generated.py``), cut into the splits a run trains, selects and tests on."""
 
 from __future__ import annotations
 
-import csv
-import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rnnlab.apps.sentiment.generated import generate_reviews
-from rnnlab.data import BadRows, DataError, read_lines, read_text, split_items
+from rnnlab.data import BadRows, DataError, split_items
+from rnnlab.data.labelled import Example, detect_format, label_names, read_file, read_folder, read_labelled, rename
 
 FORMATS = ("auto", "generated", "sst", "glue", "imdb", "csv", "jsonl")
-SST_NAMES = {2: ("negative", "positive"), 5: ("very negative", "negative", "neutral", "positive", "very positive")}
-
-
-@dataclass(frozen=True)
-class Example:
-    text: str
-    label: str
-    kind: str = ""  # the generated set's sentence kind: plain, negation, contrast
+__all__ = ["FORMATS", "Dataset", "Example", "load_dataset", "read_labelled"]
 
 
 @dataclass
@@ -47,195 +22,6 @@ class Dataset:
     labels: list[str]
     source: str
     skipped: dict[str, int] = field(default_factory=dict)  # file -> bad rows skipped
-
-
-class _Rows:
-    """Examples read from one file; its bad rows go to ``rows`` (an error, or a counted skip)."""
-
-    def __init__(self, path: Path, rows: BadRows) -> None:
-        self.path, self.rows, self.examples, self.lines = path, rows, [], []
-
-    def add(self, text: str | None, label: str | None, line: int | None) -> None:
-        if label is None or not label.strip():
-            return self.bad("the label is missing", line)
-        if text is None or not text.strip():
-            return self.bad("the text is empty", line)
-        self.examples.append(Example(text.strip(), label.strip()))
-        self.lines.append(line)
-
-    def keep_labels(self, allowed: tuple[str, ...]) -> "_Rows":
-        """Treat a label outside ``allowed`` as a bad row."""
-        kept = [(e, n) for e, n in zip(self.examples, self.lines) if e.label in allowed]
-        for e, n in zip(self.examples, self.lines):
-            if e.label not in allowed:
-                self.bad(f"unknown label {e.label!r}; expected one of {', '.join(allowed)}", n)
-        self.examples, self.lines = [e for e, _ in kept], [n for _, n in kept]
-        return self
-
-    def bad(self, reason: str, line: int | None) -> None:
-        self.rows.bad(self.path, reason, line)
-
-
-def read_sst(path: str | Path, bad: BadRows) -> _Rows:
-    rows = _Rows(Path(path), bad)
-    for number, line in read_lines(path):
-        label, _, text = line.partition(" ")
-        if not label.isdigit() or int(label) > 4:
-            rows.bad(f"expected 'label sentence' with a label 0-4; received {line[:60]!r}", number)
-        else:
-            rows.add(text, label, number)
-    return rows
-
-
-def _column(header: list[str], name: str, path: Path) -> str:
-    if name not in header:
-        raise DataError(path, f"has no column {name!r}; its header has: {', '.join(header)}", 1)
-    return name
-
-
-def _table(path: Path, reader, text_column: str, label_column: str, bad: BadRows) -> _Rows:
-    rows = _Rows(path, bad)
-    header = reader.fieldnames or []
-    text_key, label_key = _column(header, text_column, path), _column(header, label_column, path)
-    for record in reader:
-        if None in record:  # more fields than the header names
-            rows.bad(f"has {len(header) + len(record[None])} fields; the header names {len(header)}",
-                     reader.line_num)
-        else:
-            rows.add(record.get(text_key), record.get(label_key), reader.line_num)
-    return rows
-
-
-def read_glue(path: str | Path, bad: BadRows, text_column: str = "sentence", label_column: str = "label") -> _Rows:
-    text = read_text(path)
-    return _table(Path(path), csv.DictReader(text.splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE),
-                  text_column, label_column, bad)
-
-
-def read_csv(path: str | Path, bad: BadRows, text_column: str, label_column: str) -> _Rows:
-    text = read_text(path)
-    return _table(Path(path), csv.DictReader(text.splitlines()), text_column, label_column, bad)
-
-
-def read_jsonl(path: str | Path, bad: BadRows, text_column: str, label_column: str) -> _Rows:
-    path = Path(path)
-    rows = _Rows(path, bad)
-    for number, line in read_lines(path):
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            rows.bad(f"is not JSON ({error.msg})", number)
-            continue
-        if not isinstance(record, dict):
-            rows.bad("expected a JSON object a line", number)
-            continue
-        for name in (text_column, label_column):
-            if name not in record:
-                raise DataError(path, f"has no field {name!r}; the line has: {', '.join(record)}", number)
-        label = record[label_column]
-        rows.add(record[text_column], None if label is None else str(label), number)
-    return rows
-
-
-_TAG = re.compile(r"<br\s*/?>", re.I)
-
-
-def read_imdb(folder: str | Path, split: str, bad: BadRows) -> _Rows:
-    base = Path(folder) / split
-    rows = _Rows(base, bad)
-    for label, name in (("pos", "positive"), ("neg", "negative")):
-        if not (base / label).is_dir():
-            raise DataError(base / label, "no such folder; expected aclImdb/{train,test}/{pos,neg}/*.txt")
-        for path in sorted((base / label).glob("*.txt")):
-            try:
-                text = read_text(path)
-            except DataError:
-                if not bad.skip:
-                    raise
-                bad.count(str(base))
-                continue
-            rows.add(_TAG.sub(" ", text), name, None)
-    if not rows.examples and not bad.skipped.get(str(base)):
-        raise DataError(base, "holds no reviews")
-    return rows
-
-
-def detect_format(path: Path) -> str:
-    if path.is_dir():
-        if (path / "train" / "pos").is_dir():
-            return "imdb"
-        if (path / "train.tsv").is_file():
-            return "glue"
-        if list(path.glob("*.train")):
-            return "sst"
-        raise DataError(path, "is a folder but not one rnnlab reads: expected aclImdb (train/pos), GLUE SST-2 "
-                              "(train.tsv) or SST sentence files (*.train, *.dev, *.test)")
-    return {".tsv": "glue", ".csv": "csv", ".jsonl": "jsonl", ".json": "jsonl"}.get(path.suffix.lower(), "sst")
-
-
-def _read(path: Path, format: str, config, bad: BadRows) -> _Rows:
-    if format == "sst":
-        return read_sst(path, bad)
-    if format == "glue":
-        return read_glue(path, bad, config.text_column or "sentence", config.label_column or "label")
-    if format in ("csv", "jsonl"):
-        if not config.text_column or not config.label_column:
-            raise ValueError(f"{path}: a {format} file needs --text-column and --label-column")
-        read = read_csv if format == "csv" else read_jsonl
-        return read(path, bad, config.text_column, config.label_column)
-    raise ValueError(f"{path}: format {format!r} reads a folder, not a file")
-
-
-def _folder_splits(path: Path, format: str, config, bad: BadRows) -> dict[str, _Rows]:
-    """What a data set's folder gives: train and test, and validation where the set has one."""
-    if format == "imdb":
-        return {"train": read_imdb(path, "train", bad), "test": read_imdb(path, "test", bad)}
-    if format == "glue":
-        return {"train": _read(path / "train.tsv", "glue", config, bad),
-                "test": _read(path / "dev.tsv", "glue", config, bad)}
-    splits = {}
-    for split, suffix in (("train", "train"), ("validation", "dev"), ("test", "test")):
-        found = sorted(path.glob(f"*.{suffix}"))
-        if len(found) > 1:
-            raise DataError(path, f"holds several *.{suffix} files ({', '.join(p.name for p in found)}); "
-                                  f"pass one with --data, --validation-data, --test-data")
-        if found:
-            splits[split] = _read(found[0], "sst", config, bad)
-    if "train" not in splits:
-        raise DataError(path, "holds no *.train file")
-    return splits
-
-
-def _names(labels: set[str], format: str) -> dict[str, str]:
-    """SST and GLUE number their labels 0/1 (or 0-4); the names they stand for. Other labels keep their own."""
-    if format not in ("sst", "glue") or not labels <= {str(k) for k in range(5)}:
-        return {label: label for label in labels}
-    names = SST_NAMES[2] if labels <= {"0", "1"} else SST_NAMES[5]
-    return {label: names[int(label)] for label in labels}
-
-
-def _rename(examples: list[Example], names: dict[str, str]) -> list[Example]:
-    return [Example(e.text, names[e.label], e.kind) for e in examples]
-
-
-def read_labelled(path: str | Path, config, format: str = "auto") -> list[Example]:
-    """All the examples of one file, or a data set folder's test split (for scoring a trained model)."""
-    path = Path(path)
-    if not path.exists():
-        raise DataError(path, "no such file or folder")
-    format = detect_format(path) if format == "auto" else format
-    bad = BadRows(config.skip_bad_rows)
-    if path.is_dir():
-        rows = _folder_splits(path, format, config, bad).get("test")
-        if rows is None:
-            raise DataError(path, "holds no test split (*.test) to score")
-    else:
-        rows = _read(path, format, config, bad)
-    if config.labels:
-        rows.keep_labels(tuple(config.labels))
-    if not rows.examples:
-        raise DataError(path, "holds no usable rows")
-    return _rename(rows.examples, _names({e.label for e in rows.examples}, format))
 
 
 def load_dataset(config) -> Dataset:
@@ -258,11 +44,11 @@ def load_dataset(config) -> Dataset:
         raise DataError(path, "no such file or folder")
     format = detect_format(path) if config.format == "auto" else config.format
     bad = BadRows(config.skip_bad_rows)
-    splits = _folder_splits(path, format, config, bad) if path.is_dir() else {"train": _read(path, format, config, bad)}
+    splits = read_folder(path, format, config, bad) if path.is_dir() else {"train": read_file(path, format, config, bad)}
     for split, extra in (("validation", config.validation_data), ("test", config.test_data)):
         if extra is not None:
             extra = Path(extra)
-            splits[split] = _read(extra, detect_format(extra) if config.format == "auto" else format, config, bad)
+            splits[split] = read_file(extra, detect_format(extra) if config.format == "auto" else format, config, bad)
     if config.labels:
         splits = {split: rows.keep_labels(tuple(config.labels)) for split, rows in splits.items()}
     examples = {split: rows.examples for split, rows in splits.items()}
@@ -282,6 +68,6 @@ def load_dataset(config) -> Dataset:
             raise DataError(splits.get(split, splits["train"]).path,
                             f"the {split} data has labels the training data never has: {', '.join(unknown)} "
                             f"(training labels: {', '.join(labels)})")
-    names = _names(set(labels), format)
-    return Dataset(_rename(train, names), _rename(examples["validation"], names), _rename(examples["test"], names),
+    names = label_names(set(labels), format)
+    return Dataset(rename(train, names), rename(examples["validation"], names), rename(examples["test"], names),
                    [names[label] for label in labels], str(path), bad.skipped)

@@ -1,20 +1,13 @@
-"""Parallel text: the public formats, tokens, length filters, and a split that keeps a source's translations together.
+"""The translation runs' data: parallel text (``rnnlab.data.parallel``) or the generated pairs, length-filtered
+and split so that a source's translations stay together.
 
-Formats (``FORMATS``):
-
-- ``tsv``: a sentence pair a line, ``source<TAB>target[<TAB>anything]``, as in
-  the Tatoeba/manythings files (``fra.txt``: English, French, attribution);
-  ``reverse`` swaps the direction;
-- ``parallel``: two plain-text files aligned line by line (Multi30k's
-  ``train.en`` / ``train.de``): ``data`` holds the sources, ``target_data``
-  their translations;
-- ``generated``: the embedded default (``generated.py``).
-
-Sentences are lower-cased word and punctuation tokens (``rnnlab.data.text.tokenize``).
-Pairs longer than ``max_words`` (whitespace words, either side) are left out
-and counted. Held-out splits are drawn by source sentence: all the
-translations of one source land on the same side, and each held-out source
-is scored against all of them.
+Formats (``FORMATS``): ``tsv`` (``reverse`` swaps the direction), ``parallel``
+(``data`` holds the sources, ``target_data`` their translations) and
+``generated``, the embedded default (``generated.py``). Pairs longer than
+``max_words`` (whitespace words, either side) are left out and counted.
+Held-out splits are drawn by source sentence: all the translations of one
+source land on the same side, and each held-out source is scored against all
+of them.
 """
 
 from __future__ import annotations
@@ -23,18 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rnnlab.apps.translate.generated import generate_pairs
-from rnnlab.data import BadRows, DataError, read_text, split_items
-from rnnlab.data.text import tokenize
+from rnnlab.data import BadRows, DataError, split_items
+from rnnlab.data.parallel import Group, group_pairs, read_parallel, read_tsv
 
 FORMATS = ("auto", "generated", "tsv", "parallel")
-
-
-@dataclass(frozen=True)
-class Group:
-    """One source sentence and all its translations in the data."""
-
-    source: tuple[str, ...]
-    targets: tuple[tuple[str, ...], ...]
+__all__ = ["FORMATS", "Group", "ParallelCorpus", "load_parallel", "read_parallel", "read_tsv"]
 
 
 @dataclass
@@ -44,48 +30,6 @@ class ParallelCorpus:
     test: list[Group]
     source: str
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> pairs left out
-
-
-def read_tsv(path: str | Path, rows: BadRows, reverse: bool = False) -> list[tuple[str, str]]:
-    path, pairs = Path(path), []
-    for number, line in enumerate(read_text(path).splitlines(), start=1):
-        if not line.strip():
-            continue
-        fields = line.split("\t")
-        if len(fields) < 2 or not fields[0].strip() or not fields[1].strip():
-            rows.bad(path, "expected 'source<TAB>target', both non-empty", number, kind="not a pair")
-            continue
-        source, target = fields[0].strip(), fields[1].strip()
-        pairs.append((target, source) if reverse else (source, target))
-    return pairs
-
-
-def read_parallel(source_path: str | Path, target_path: str | Path, rows: BadRows) -> list[tuple[str, str]]:
-    source_path, target_path, pairs = Path(source_path), Path(target_path), []
-    sources, targets = read_text(source_path).splitlines(), read_text(target_path).splitlines()
-    while sources and targets and not sources[-1].strip() and not targets[-1].strip():
-        sources.pop(), targets.pop()
-    if len(sources) != len(targets):
-        raise DataError(source_path, f"has {len(sources)} lines but {target_path} has {len(targets)}; "
-                                     f"aligned files need one translation a line")
-    for number, (s, t) in enumerate(zip(sources, targets), start=1):
-        if not s.strip() or not t.strip():
-            rows.bad(source_path if not s.strip() else target_path, "the line is empty", number,
-                     kind="the line is empty")
-            continue
-        pairs.append((s.strip(), t.strip()))
-    return pairs
-
-
-def group_pairs(pairs: list[tuple[str, str]]) -> list[Group]:
-    """Tokenised pairs grouped by source sentence, in first-seen order."""
-    grouped: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
-    for source, target in pairs:
-        targets = grouped.setdefault(tuple(tokenize(source)), [])
-        tokens = tuple(tokenize(target))
-        if tokens not in targets:
-            targets.append(tokens)
-    return [Group(s, tuple(t)) for s, t in grouped.items()]
 
 
 def load_parallel(config) -> ParallelCorpus:
