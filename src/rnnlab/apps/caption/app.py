@@ -28,13 +28,7 @@ from rnnlab.viz import plot_sheet
 
 @dataclass(frozen=True)
 class CaptionConfig(Config):
-    """Everything a captioning run needs; saved in its checkpoints.
-
-    Data: ``data`` (a Flickr8k token file or a COCO JSON) with ``images``, its
-    picture folder; None: the generated scenes. Model: see
-    ``rnnlab.models.Captioner``; ``encoder_weights``: a safetensors file of
-    the CNN's own weights to start from.
-    """
+    """Everything a captioning run needs, saved in its checkpoints; each field is a ``--flag`` of ``train``."""
 
     data: str | None = option(None, "Flickr8k.token.txt or a COCO captions JSON", none="generated scenes",
                               group="data")

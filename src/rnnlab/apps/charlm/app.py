@@ -26,11 +26,7 @@ from rnnlab.viz import format_table
 
 @dataclass(frozen=True)
 class CharLMConfig(Config):
-    """Everything a character-LM run needs; saved in its checkpoints.
-
-    ``validation`` and ``test`` are fractions (float) or counts (int): words for
-    a word list, characters at the end of a text.
-    """
+    """Everything a character-LM run needs, saved in its checkpoints; each field is a ``--flag`` of ``train``."""
 
     data: str | None = option(None, "a word list (one word a line) or a plain-text file", group="data",
                               none="the embedded English word list")

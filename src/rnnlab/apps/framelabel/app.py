@@ -25,15 +25,7 @@ from rnnlab.viz import plot_timeline
 
 @dataclass(frozen=True)
 class FrameConfig(Config):
-    """Everything a frame-labelling run needs; saved in its checkpoints.
-
-    Data: ``data``, a folder in the action-segmentation layout (see
-    ``rnnlab.apps.framelabel.data``), read as ``input`` features or frames;
-    None: the generated sprite clips. ``background``: label names left out of
-    the edit score and F1. Model: see ``rnnlab.models.FrameLabeller``;
-    ``encoder="none"`` is the per-frame baseline, ``bidirectional=False`` the
-    causal (online) labeller.
-    """
+    """Everything a frame-labelling run needs, saved in its checkpoints; each field is a ``--flag`` of ``train``."""
 
     data: str | None = option(None, "a folder with mapping.txt, groundTruth/ and features/ (D, T) or frames/ "
                                     "(T, H, W[, C]) .npy files", none="generated clips", group="data")

@@ -30,15 +30,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class SentimentConfig(Config):
-    """Everything a sentiment run needs; saved in its checkpoints.
-
-    Data: ``data`` (a file or a data set's folder; None: the generated
-    default) read as ``format``; ``validation_data``/``test_data`` replace a
-    split, otherwise ``validation``/``test`` (counts or fractions) are carved
-    from train. Input: ``embedding_dim`` (0: one-hot) or pretrained ``vectors``.
-    Encoder: a cell kind of ``rnnlab.models.make_stack``, or ``bow`` (the
-    bag-of-words baseline: the mean of the word vectors).
-    """
+    """Everything a sentiment run needs, saved in its checkpoints; each field is a ``--flag`` of ``train``."""
 
     data: str | None = option(None, "a labelled file, or a data set's folder (SST sentence files, GLUE SST-2, "
                                     "aclImdb)", none="generated English reviews", group="data")

@@ -28,14 +28,7 @@ from rnnlab.viz import plot_attention
 
 @dataclass(frozen=True)
 class TranslateConfig(Config):
-    """Everything a translation run needs; saved in its checkpoints.
-
-    Data: ``data`` (a TSV of pairs, or with ``target_data`` two aligned files;
-    None: the generated ``generated`` pair), at most ``max_words`` words a
-    side; ``validation``/``test``: source sentences held out (counts or
-    fractions). Model: see ``rnnlab.models.Seq2Seq``; ``attention="none"``
-    is the encoder-decoder of Cho et al. and Sutskever et al.
-    """
+    """Everything a translation run needs, saved in its checkpoints; each field is a ``--flag`` of ``train``."""
 
     data: str | None = option(None, "sentence pairs 'source<TAB>target' a line (Tatoeba/manythings), or with "
                                     "--target-data the source side of two aligned files", none="generated pairs",
