@@ -5,7 +5,7 @@ The package reads from the bottom up: ``core`` (one time step), ``layers``
 weight converters).
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from rnnlab.core import ElmanCell, GRUCell, LSTMCell, LSTMState, gate
 from rnnlab.layers import Bidirectional, Recurrent, Stacked

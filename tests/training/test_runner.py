@@ -13,7 +13,8 @@ from rnnlab.cli.main import main
 from rnnlab.models import LanguageModel
 from rnnlab.training import TrainConfig
 from rnnlab.training.options import Config, option
-from rnnlab.training.runner import App, Prepared, Verb, evaluate, run_folder
+from rnnlab.training.checkpoint import CheckpointError
+from rnnlab.training.runner import App, Prepared, Verb, evaluate, rnnlab_version, run_folder
 
 
 def test_a_run_writes_where_it_is_told_or_in_a_dated_folder():
@@ -77,3 +78,19 @@ def test_an_application_declared_outside_gets_train_resume_eval_and_its_verbs(tm
     assert capsys.readouterr().out.strip() == "5"
     assert main(["count", "train", "--modulo", "1", *quiet], apps=[COUNT]) == 2
     assert capsys.readouterr().err.strip() == "rnnlab count train: error: modulo must be at least 2; received 1"
+
+
+def test_checkpoints_of_the_earlier_layout_load_and_a_foreign_one_names_the_versions(tmp_path):
+    run = tmp_path / "run"
+    assert main(["count", "train", "--out", str(run), "--epochs", "1", "--quiet", "--no-tensorboard"],
+                apps=[COUNT]) == 0
+    record = json.loads((run / "best.json").read_text())
+    assert record["rnnlab"] == rnnlab_version()
+    earlier = {k: v for k, v in record.items() if k != "rnnlab"}  # rnnlab 0.1 wrote no version, and TrainConfig twice
+    (run / "best.json").write_text(json.dumps({**earlier, "train_config": record["config"]["train"]}))
+    assert COUNT.load(run).config == CountConfig(out=str(run), train=TrainConfig(epochs=1, lr=0.02, progress=False,
+                                                                                 tensorboard=False))
+    (run / "best.json").write_text(json.dumps({**record, "rnnlab": "9.9", "config": {**record["config"], "new": 1}}))
+    with pytest.raises(CheckpointError, match=r"unknown CountConfig fields: new\); it was written by rnnlab 9.9, "
+                                              r"this is rnnlab"):
+        COUNT.load(run)

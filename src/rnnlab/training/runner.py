@@ -19,6 +19,7 @@ import logging
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Callable
 
@@ -159,14 +160,24 @@ def run_folder(out: str | None, app: str) -> Path:
     return Path(out) if out else Path("runs") / f"{app}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
 
 
+def rnnlab_version() -> str:
+    try:
+        return version("rnnlab")
+    except PackageNotFoundError:  # run from a source tree that was not installed
+        return "unknown"
+
+
 @contextmanager
-def describing(checkpoint: str | Path, what: str):
-    """Inside, a checkpoint whose contents do not fit the application becomes one CheckpointError naming it."""
+def describing(checkpoint: str | Path, what: str, meta: dict):
+    """Inside, a checkpoint whose contents do not fit the application becomes one CheckpointError naming it
+    and the rnnlab versions that wrote it and that read it."""
     try:
         yield
     except (KeyError, TypeError, ValueError, RuntimeError) as error:
         raise CheckpointError(f"{checkpoint}: the checkpoint does not describe {what} "
-                              f"({error.__class__.__name__}: {str(error).splitlines()[0][:200]})") from None
+                              f"({error.__class__.__name__}: {str(error).splitlines()[0][:200]}); it was written "
+                              f"by rnnlab {meta.get('rnnlab', 'before 0.2')}, this is rnnlab {rnnlab_version()}") \
+            from None
 
 
 def train(app: App, config: Any, checkpoint: tuple[dict[str, Tensor], dict] | None = None) -> RunResult:
@@ -182,7 +193,8 @@ def train(app: App, config: Any, checkpoint: tuple[dict[str, Tensor], dict] | No
     model = app.build_model(config, prepared.meta)
     if checkpoint is None and prepared.initialize is not None:
         prepared.initialize(model)
-    meta = {"app": app.name, "config": config.to_json(), "source": prepared.source, **prepared.meta}
+    meta = {"app": app.name, "rnnlab": rnnlab_version(), "config": config.to_json(), "source": prepared.source,
+            **prepared.meta}
     result = fit(model, app.task(config, prepared), config.train, run_dir, meta, resume=checkpoint)
     summary = {"test": result.test, "validation": result.validation, "skipped": prepared.skipped,
                "stopped": result.stopped}
@@ -211,7 +223,7 @@ def resume(app: App, out: str | Path, epochs: int | None = None, max_steps: int 
     uninterrupted run's.
     """
     checkpoint = read_last(out, app.name)
-    with describing(Path(out) / "last.json", f"a {app.name} run"):
+    with describing(Path(out) / "last.json", f"a {app.name} run", checkpoint[1]):
         saved = app.config.from_json(checkpoint[1]["config"])
     config = replace(saved, out=str(out), train=continued(saved.train, epochs, max_steps, progress))
     return train(app, config, checkpoint)
@@ -221,7 +233,7 @@ def load(app: App, checkpoint: str | Path, device: str = "cpu") -> Trained:
     """A trained model with its config and saved meta, from a run folder or a checkpoint file."""
     device = resolve_device(device)
     tensors, meta = load_checkpoint(checkpoint, app=app.name, map_location=device)
-    with describing(resolve(checkpoint), f"a {app.name} model"):
+    with describing(resolve(checkpoint), f"a {app.name} model", meta):
         config = app.config.from_json(meta["config"])
         model = app.build_model(config, meta).to(device)
         model.load_state_dict(prefixed(tensors, "model"))
