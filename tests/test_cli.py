@@ -64,3 +64,25 @@ def test_console_script_and_module_entry_points():
     for command in commands:
         done = subprocess.run(command, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0 and done.stdout.strip() == f"rnnlab {rnnlab.__version__}", done
+
+
+def test_flags_are_written_from_the_config_fields(capsys):
+    from rnnlab.apps import caption, sentiment
+    from rnnlab.cli.main import build_parser
+    from rnnlab.cli.options import configure
+
+    args = build_parser().parse_args(["sentiment", "train", "--labels", "neg,pos", "--unidirectional", "--validation",
+                                      "0.2", "--test", "30", "--epochs", "2", "--quiet", "--clip", "none"])
+    config = configure(args, sentiment.SentimentConfig())
+    assert (config.labels, config.bidirectional, config.validation, config.test) == (("neg", "pos"), False, 0.2, 30)
+    assert (config.train.epochs, config.train.progress, config.train.clip) == (2, False, None)
+    assert config.train.lr == sentiment.SentimentConfig().train.lr  # the app's own training default, untouched
+    args = build_parser().parse_args(["caption", "train", "--channels", "8,16"])
+    assert configure(args, caption.CaptionConfig()).channels == (8, 16)
+    for app, epochs in (("charlm", 8), ("sentiment", 6)):  # each app's training default is the one shown
+        with pytest.raises(SystemExit):
+            main([app, "train", "--help"])
+        assert f"passes over the training data (default {epochs})" in " ".join(capsys.readouterr().out.split())
+    with pytest.raises(SystemExit) as stop:
+        main(["caption", "train", "--channels", "8,x"])
+    assert stop.value.code == 2 and "expected numbers like 32,64,128; received '8,x'" in capsys.readouterr().err

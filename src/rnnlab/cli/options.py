@@ -51,7 +51,7 @@ TYPES = {"int": int, "int | None": int, "float": float, "float | None": float, "
 
 
 def _shown(value: Any) -> str:
-    return ",".join(map(str, value)) if isinstance(value, tuple) else str(value)
+    return ",".join(map(str, value)) if isinstance(value, tuple) else str(value) if value != "" else "''"
 
 
 def _annotation(f: dataclasses.Field) -> str:
@@ -87,7 +87,9 @@ def add_options(parser: argparse.ArgumentParser, kind: type, defaults: Any = Non
         if kind_of not in TYPES:
             raise TypeError(f"{kind.__name__}.{f.name}: the command line cannot read a {kind_of}")
         if meta["positional"] or meta["many"]:  # one or more words, not comma-separated
-            words = dict(metavar=meta["metavar"], help=meta["help"], nargs="+" if kind_of.startswith("tuple") else None)
+            plural = kind_of.startswith("tuple")
+            words = dict(metavar=meta["metavar"], help=meta["help"], nargs="+" if plural else None,
+                         type=str if plural else TYPES[kind_of])
             if meta["positional"]:
                 target.add_argument(f.name, **words)
             else:
