@@ -268,6 +268,8 @@ def test_pretrained_vectors_through_training(tmp_path):
     trained = sentiment.load(tmp_path / "run")
     row = sentiment.vocab_of(trained).id("good")
     assert torch.equal(trained.model.input.weight[row], torch.tensor([1.0, 0, 0, 0]))  # frozen: still the file's
+    vectors.unlink()  # the weights hold the vectors: scoring a trained run does not read the file again
+    assert "accuracy" in trained.test()
 
 
 def test_resume_continues_the_run(tmp_path):

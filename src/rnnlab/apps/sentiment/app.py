@@ -94,7 +94,8 @@ def encode(examples: list[Example], vocab: Vocabulary, labels: list[str]) -> tup
 
 def prepare(config: SentimentConfig, meta: dict | None) -> Prepared:
     dataset = load_dataset(config)
-    if meta is None:
+    fresh = meta is None
+    if fresh:
         vocab = Vocabulary.build((tokenize(e.text) for e in dataset.train), specials=(PAD, UNK),
                                  min_freq=config.min_freq, max_size=config.max_vocab)
         meta = {"vocab": vocab.to_json(), "labels": dataset.labels, "embedding_dim": config.embedding_dim}
@@ -104,7 +105,7 @@ def prepare(config: SentimentConfig, meta: dict | None) -> Prepared:
         raise DataError(dataset.source, "leaves an empty validation or test split; give --validation and --test "
                                         "sizes, or --validation-data and --test-data")
     prepared = Prepared({"encoded": encoded, "vocab": vocab}, meta, dataset.source, dataset.skipped)
-    if config.vectors is not None:
+    if config.vectors is not None and fresh:  # a trained run's meta knows the size; its weights hold the vectors
         vectors = read_vectors(config.vectors, config.vectors_format, keep=set(vocab.tokens))
         embedding, found = pretrained_embedding(vocab.tokens, vectors.words, vectors.vectors, config.freeze_vectors,
                                                 vocab.pad_id, seed=config.train.seed)
