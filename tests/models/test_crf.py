@@ -43,6 +43,9 @@ def test_log_partition_score_and_viterbi_equal_brute_force(batch):
         torch.testing.assert_close(log_z[b], torch.logsumexp(scores, 0))
         torch.testing.assert_close(score[b], scores[sequences.index(tuple(tags[b, :n].tolist()))])
         assert paths[b] == list(sequences[int(scores.argmax())])
+        marginals = torch.stack([torch.stack([torch.logsumexp(scores[[y[t] == k for y in sequences]], 0)
+                                              for k in range(3)]) for t in range(n)]) - log_z[b]
+        torch.testing.assert_close(crf.marginals(emissions, lengths)[b, :n], marginals.exp())
     nll = crf.nll(emissions, tags, lengths)
     assert (nll > 0).all() and torch.allclose(nll, log_z - score)
 

@@ -73,6 +73,18 @@ class LinearChainCRF(nn.Module):
         """``-log p(y | x)`` of each sequence: ``(B,)`` (the training loss, summed or averaged by the caller)."""
         return self.log_partition(emissions, lengths) - self.score(emissions, tags, lengths)
 
+    def marginals(self, emissions: Tensor, lengths: Tensor) -> Tensor:
+        """``p(y_t = k | x)`` for every step: ``(B, T, K)``, zero past each length.
+
+        The derivative of ``log Z`` with respect to ``e_t(k)`` is exactly this
+        marginal, so one backward pass of the forward algorithm computes it
+        (the forward-backward algorithm, by autograd).
+        """
+        with torch.enable_grad():
+            e = emissions.detach().requires_grad_(True)
+            (marginal,) = torch.autograd.grad(self.log_partition(e, lengths).sum(), e)
+        return marginal
+
     @torch.no_grad()
     def decode(self, emissions: Tensor, lengths: Tensor) -> list[list[int]]:
         """The highest-scoring tag sequence of each, by Viterbi; each as long as its sequence."""
