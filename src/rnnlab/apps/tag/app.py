@@ -1,0 +1,178 @@
+"""Part-of-speech tagging and named entities, declared for the runner: a tag for every word (synced many-to-many).
+
+Training selects the epoch by validation accuracy and tests it, the
+most-frequent-tag baseline beside; ``predict`` tags new sentences and
+``eval --write-predictions`` writes a CoNLL-U file with the predicted column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from rnnlab.apps.tag.data import FORMATS, TagData, load_tagged
+from rnnlab.apps.tag.tasks import (Encoder, TagTask, ambiguous_words, most_frequent_tag, tag_scores,
+                                   tag_sentences)
+from rnnlab.data import DataError, Vocabulary
+from rnnlab.data.tagged import COLUMNS, write_conllu
+from rnnlab.data.text import tokenize
+from rnnlab.data.vocab import PAD, UNK
+from rnnlab.models import CELL_KINDS, CharWords, Tagger, make_input, make_stack
+from rnnlab.training import TrainConfig
+from rnnlab.training.options import Config, engine_option, option, out_option
+from rnnlab.training.runner import App, Prepared, Trained, Verb, metrics_table
+
+
+@dataclass(frozen=True)
+class TagConfig(Config):
+    """Everything a tagging run needs, saved in its checkpoints; each field is a ``--flag`` of ``train``."""
+
+    data: str | None = option(None, "a CoNLL-U file (Universal Dependencies) or CoNLL-2003 style columns "
+                                    "('word ... tag' a line)", none="generated English sentences", group="data")
+    format: str = option("auto", "auto: conllu for *.conllu, else conll", choices=FORMATS, group="data")
+    validation_data: str | None = option(None, "a file to validate on instead of a share of --data", group="data")
+    test_data: str | None = option(None, "a file to test on instead of a share of --data", group="data")
+    tag_column: str = option("upos", "CoNLL-U: the column to learn", choices=COLUMNS, group="data")
+    skip_bad_rows: bool = option(False, "count and skip bad sentences and lines instead of stopping", group="data")
+    validation: float | int = option(0.1, "sentences carved from --data without --validation-data", group="data")
+    test: float | int = option(0.1, "sentences carved from --data without --test-data", group="data")
+    split_seed: int = option(0, "also seeds the generated sentences", group="data")
+    generated_train: int = option(8000, "", group="data")
+    generated_validation: int = option(300, "", group="data")
+    generated_test: int = option(1000, "sentences, each with an ambiguous word in a context training never "
+                                       "showed it in", group="data")
+    min_freq: int = option(1, "rarer words become <unk> (their characters still count)", group="data")
+    max_vocab: int | None = option(None, "", none="all words", group="data")
+    embedding_dim: int = option(64, "word vectors; 0: one-hot", group="model")
+    char_dim: int = option(16, "character vectors", group="model")
+    char_hidden: int = option(32, "units a direction of the character BiLSTM; 0: no character features",
+                              group="model")
+    encoder: str = option("lstm", "recurrent cell, or none: each word alone (no context)",
+                          choices=CELL_KINDS + ("none",), group="model")
+    layers: int = option(1, "", group="model")
+    hidden_size: int = option(64, "units a direction", group="model")
+    bidirectional: bool = option(True, "read left to right only (default: both ways)", flag="--unidirectional",
+                                 group="model")
+    crf: bool = option(False, "a linear-chain CRF over the tag scores (default: a softmax per word)",
+                       group="model")
+    dropout: float = option(0.3, "", group="model")
+    word_dropout: float = option(0.5, "share of training words whose word vector is replaced by <unk>'s",
+                                 group="model")
+    engine: str = engine_option()
+    batch_size: int = option(32, "sentences a batch", group="model")
+    out: str | None = out_option("tag")
+    train: TrainConfig = field(default_factory=lambda: TrainConfig(
+        epochs=8, lr=3e-3, schedule="cosine", monitor="accuracy", monitor_mode="max"))
+
+    def __post_init__(self) -> None:
+        self.check_choices()
+        self.check_at_least(("layers", "hidden_size", "batch_size", "min_freq", "char_dim"))
+        self.check_at_least(("embedding_dim", "char_hidden"), 0)
+        self.check_fractions(("dropout", "word_dropout"))
+
+
+def encoder_of(meta: dict) -> Encoder:
+    return Encoder(Vocabulary.from_json(meta["words"]), Vocabulary.from_json(meta["chars"]), list(meta["tags"]))
+
+
+def prepare(config: TagConfig, meta: dict | None) -> Prepared:
+    data = load_tagged(config)
+    if meta is None:
+        meta = {"words": Vocabulary.build(([w.lower() for w in s.words] for s in data.train), (PAD, UNK),
+                                          config.min_freq, config.max_vocab).to_json(),
+                "chars": Vocabulary.build((w for s in data.train for w in s.words), (PAD, UNK)).to_json(),
+                "tags": sorted({t for s in data.train for t in s.tags}), "ambiguous": sorted(ambiguous_words(data.train))}
+    unknown = sorted({t for split in (data.validation, data.test) for s in split for t in s.tags} - set(meta["tags"]))
+    if unknown:
+        raise DataError(data.source, f"the held-out sentences have tags training never has: {', '.join(unknown[:10])}")
+    return Prepared(data, meta, data.source, data.skipped)
+
+
+def build_model(config: TagConfig, meta: dict) -> Tagger:
+    encoder = encoder_of(meta)
+    words = make_input(len(encoder.words), config.embedding_dim, encoder.words.pad_id)
+    chars = CharWords(len(encoder.chars), config.char_dim, config.char_hidden, encoder.chars.pad_id) \
+        if config.char_hidden else None
+    size = words.embedding_dim + (chars.output_size if chars else 0)
+    rnn = None if config.encoder == "none" else make_stack(config.encoder, size, config.hidden_size, config.layers,
+                                                            config.dropout, config.bidirectional,
+                                                            engine=config.engine)
+    return Tagger(words, chars, rnn, len(encoder.tags), config.dropout, config.crf)
+
+
+def task(config: TagConfig, prepared: Prepared) -> TagTask:
+    data: TagData = prepared.data
+    return TagTask({"train": data.train, "validation": data.validation, "test": data.test},
+                   encoder_of(prepared.meta), config.batch_size, config.train.seed, set(prepared.meta["ambiguous"]), config.word_dropout)
+
+
+def baselines(prepared: Prepared) -> dict[str, float]:
+    """The most-frequent-tag baseline on the test split."""
+    data: TagData = prepared.data
+    scores = tag_scores(most_frequent_tag(data.train, data.test), data.test, set(prepared.meta["ambiguous"]))
+    return {f"baseline_{k}": v for k, v in scores.items()}
+
+
+def show(summary: dict) -> str:
+    return f"test:\n{metrics_table(summary['test'])}\n\nmost frequent tag of each word:\n" \
+           f"{metrics_table(summary['baseline'])}"
+
+
+def predict(trained: Trained, texts: list[str]) -> list[list[tuple[str, dict[str, float]]]]:
+    """For each text, each word with its tags' probabilities (highest first)."""
+    sentences = []
+    for k, text in enumerate(texts):
+        words = text.split() if trained.config.data else tokenize(text)  # the generated sentences are lower-cased
+        if not words:
+            raise ValueError(f"text {k + 1} is empty; expected a sentence to tag")
+        sentences.append(words)
+    encoder = encoder_of(trained.meta)
+    _, probs = tag_sentences(trained.model, encoder, sentences)
+    return [[(w, dict(sorted(zip(encoder.tags, map(float, p)), key=lambda kv: -kv[1]))) for w, p in zip(s, rows)]
+            for s, rows in zip(sentences, probs)]
+
+
+@dataclass(frozen=True)
+class PredictOptions(Config):
+    texts: tuple[str, ...] = option((), "a sentence to tag", positional=True, metavar="TEXT")
+    all: bool = option(False, "the 3 most likely tags of each word")
+
+
+def run_predict(trained: Trained, o: PredictOptions) -> str:
+    lines = []
+    for sentence in predict(trained, list(o.texts)):
+        for word, probs in sentence:
+            lines.append("\t".join([word] + [f"{t} {p:.3f}" for t, p in list(probs.items())[:3 if o.all else 1]]))
+        lines.append("")
+    return "\n".join(lines).rstrip("\n")
+
+
+@dataclass(frozen=True)
+class EvalOptions(Config):
+    data: str | None = option(None, "score this file", none="the run's own test split")
+    write_predictions: str | None = option(None, "write the scored CoNLL-U sentences with the predicted tags",
+                                           metavar="FILE.conllu")
+
+
+def run_eval(trained: Trained, o: EvalOptions) -> str:
+    config = trained.config if o.data is None else replace(trained.config, test_data=o.data)
+    prepared = prepare(config, trained.meta)
+    data: TagData = prepared.data
+    predicted, _ = tag_sentences(trained.model, encoder_of(trained.meta), [s.words for s in data.test])
+    metrics = {**tag_scores(predicted, data.test, set(trained.meta["ambiguous"])), **baselines(prepared)}
+    lines = [metrics_table(metrics)]
+    if o.write_predictions:
+        if data.test[0].tokens is None:
+            raise ValueError("--write-predictions writes CoNLL-U; the scored sentences are not CoNLL-U")
+        lines.append(f"predictions: {write_conllu(data.test, predicted, config.tag_column, o.write_predictions)}")
+    return "\n".join(lines)
+
+
+APP = App(
+    name="tag", help="part-of-speech tagging and named entities: a tag for every word",
+    description="Train a character and word BiRNN tagger (softmax or CRF), evaluate it, tag new sentences.",
+    config=TagConfig, prepare=prepare, build_model=build_model, task=task,
+    report=lambda model, config, prepared, run_dir: {"baseline": {k[9:]: v for k, v in baselines(prepared).items()}},
+    show=show, baselines=baselines,
+    verbs=(Verb("eval", "accuracy (all words, ambiguous words), span F1 for BIO tags, beside the most frequent tag",
+                run_eval, EvalOptions),
+           Verb("predict", "each word of each TEXT with its tag and probability", run_predict, PredictOptions)))
