@@ -101,3 +101,15 @@ def test_bad_input_is_one_line(tmp_path, capsys, argv, message):
     assert main(["tag", "train", *argv, "--out", str(tmp_path / "run"), *QUIET]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err
+
+
+def test_pretrained_vectors_start_the_word_vectors(tmp_path):
+    vectors = tmp_path / "glove.txt"
+    vectors.write_text("book 1 0 0\nthe 0 1 0\ncar 0 0 1\n", encoding="utf-8")
+    result = tag.train(tag.TagConfig(generated_train=100, generated_validation=10, generated_test=10, hidden_size=8,
+                                     vectors=str(vectors), freeze_vectors=True, out=str(tmp_path / "run"), train=FAST))
+    trained = tag.load(result.run_dir)
+    words = tag.app.encoder_of(trained.meta).words
+    assert trained.model.input.weight[words.id("book")].tolist() == [1.0, 0.0, 0.0]  # frozen: still the file's
+    vectors.unlink()  # scoring a trained run does not read the file again
+    assert "accuracy" in trained.test()

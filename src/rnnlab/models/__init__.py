@@ -3,7 +3,7 @@
 from rnnlab.models.attention import ATTENTIONS, Attention, masked_softmax
 from rnnlab.models.captioner import IMAGE_AS, Captioner
 from rnnlab.models.classifier import POOLINGS, SequenceClassifier, last_hidden, pool
-from rnnlab.models.embedding import OneHot, make_input, pretrained_embedding
+from rnnlab.models.embedding import OneHot, make_input, pretrained_embedding, vectors_input
 from rnnlab.models.language_model import LanguageModel
 from rnnlab.models.cnn import ConvEncoder, GridVector
 from rnnlab.models.crf import LinearChainCRF
@@ -14,7 +14,7 @@ from rnnlab.models.seq2seq import Seq2Seq
 from rnnlab.models.stack import CELL_KINDS, make_cell, make_stack
 
 __all__ = [
-    "OneHot", "make_input", "pretrained_embedding", "POOLINGS", "SequenceClassifier", "last_hidden", "pool",
+    "OneHot", "make_input", "pretrained_embedding", "vectors_input", "POOLINGS", "SequenceClassifier", "last_hidden", "pool",
     "CELL_KINDS", "make_cell", "make_stack", "LanguageModel", "ATTENTIONS", "Attention", "masked_softmax",
     "Memory", "Decoder", "Seq2Seq", "ConvEncoder", "GridVector", "Captioner", "IMAGE_AS", "FrameLabeller",
     "LinearChainCRF", "CharWords", "Tagger",

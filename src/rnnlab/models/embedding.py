@@ -6,6 +6,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from rnnlab.data.vectors import read_vectors
+
 
 class OneHot(nn.Module):
     """``x_t = onehot(token_t)``: a ``V``-dimensional vector with a single 1. No parameters."""
@@ -51,3 +53,11 @@ def pretrained_embedding(tokens: list[str], words: list[str], vectors: Tensor, f
         weight[padding_idx] = 0.0
     embedding = nn.Embedding.from_pretrained(weight, freeze=freeze, padding_idx=padding_idx)
     return embedding, hits
+
+
+def vectors_input(tokens: list[str], path: str, format: str = "auto", freeze: bool = False,
+                  padding_idx: int | None = None, seed: int = 0) -> tuple[nn.Embedding, int]:
+    """``pretrained_embedding`` for ``tokens`` from a word-vector file (word2vec text or binary, GloVe), read
+    checked and keeping only the vocabulary's words; and how many of them the file had."""
+    vectors = read_vectors(path, format, keep=set(tokens))
+    return pretrained_embedding(tokens, vectors.words, vectors.vectors, freeze, padding_idx, seed)

@@ -17,9 +17,9 @@ from rnnlab.apps.sentiment.data import FORMATS, Example, load_dataset, read_labe
 from rnnlab.apps.sentiment.tasks import ClassificationTask, classify, evaluate_logits
 from rnnlab.data import DataError, Vocabulary
 from rnnlab.data.text import tokenize
-from rnnlab.data.vectors import VECTOR_FORMATS, read_vectors
+from rnnlab.data.vectors import VECTOR_FORMATS
 from rnnlab.data.vocab import PAD, UNK
-from rnnlab.models import CELL_KINDS, POOLINGS, SequenceClassifier, make_input, make_stack, pretrained_embedding
+from rnnlab.models import CELL_KINDS, POOLINGS, SequenceClassifier, make_input, make_stack, vectors_input
 from rnnlab.training import TrainConfig
 from rnnlab.training.options import Config, engine_option, option, out_option
 from rnnlab.training.runner import App, Prepared, Trained, Verb
@@ -106,11 +106,10 @@ def prepare(config: SentimentConfig, meta: dict | None) -> Prepared:
                                         "sizes, or --validation-data and --test-data")
     prepared = Prepared({"encoded": encoded, "vocab": vocab}, meta, dataset.source, dataset.skipped)
     if config.vectors is not None and fresh:  # a trained run's meta knows the size; its weights hold the vectors
-        vectors = read_vectors(config.vectors, config.vectors_format, keep=set(vocab.tokens))
-        embedding, found = pretrained_embedding(vocab.tokens, vectors.words, vectors.vectors, config.freeze_vectors,
-                                                vocab.pad_id, seed=config.train.seed)
+        embedding, found = vectors_input(vocab.tokens, config.vectors, config.vectors_format, config.freeze_vectors,
+                                         vocab.pad_id, seed=config.train.seed)
         log.info("vectors %s: %d of %d vocabulary words found", config.vectors, found, len(vocab))
-        meta["embedding_dim"], prepared.data["vectors_found"] = vectors.dim, found
+        meta["embedding_dim"], prepared.data["vectors_found"] = embedding.embedding_dim, found
         prepared.initialize = lambda model: setattr(model, "input", embedding)
     return prepared
 

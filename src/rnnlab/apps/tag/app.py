@@ -7,6 +7,7 @@ most-frequent-tag baseline beside; ``predict`` tags new sentences and
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field, replace
 
 from rnnlab.apps.tag.data import FORMATS, TagData, load_tagged
@@ -14,12 +15,15 @@ from rnnlab.apps.tag.tasks import (Encoder, TagTask, ambiguous_words, most_frequ
                                    tag_sentences)
 from rnnlab.data import DataError, Vocabulary
 from rnnlab.data.tagged import COLUMNS, write_conllu
+from rnnlab.data.vectors import VECTOR_FORMATS
 from rnnlab.data.text import tokenize
 from rnnlab.data.vocab import PAD, UNK
-from rnnlab.models import CELL_KINDS, CharWords, Tagger, make_input, make_stack
+from rnnlab.models import CELL_KINDS, CharWords, Tagger, make_input, make_stack, vectors_input
 from rnnlab.training import TrainConfig
 from rnnlab.training.options import Config, engine_option, option, out_option
 from rnnlab.training.runner import App, Prepared, Trained, Verb, metrics_table
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,11 @@ class TagConfig(Config):
                                        "showed it in", group="data")
     min_freq: int = option(1, "rarer words become <unk> (their characters still count)", group="data")
     max_vocab: int | None = option(None, "", none="all words", group="data")
-    embedding_dim: int = option(64, "word vectors; 0: one-hot", group="model")
+    embedding_dim: int = option(64, "learned word vectors; 0: one-hot", group="model")
+    vectors: str | None = option(None, "pretrained word vectors: a word2vec (text or binary) or GloVe file",
+                                 group="model")
+    vectors_format: str = option("auto", "", choices=VECTOR_FORMATS, group="model")
+    freeze_vectors: bool = option(False, "keep the pretrained vectors fixed", group="model")
     char_dim: int = option(16, "character vectors", group="model")
     char_hidden: int = option(32, "units a direction of the character BiLSTM; 0: no character features",
                               group="model")
@@ -76,20 +84,30 @@ def encoder_of(meta: dict) -> Encoder:
 
 def prepare(config: TagConfig, meta: dict | None) -> Prepared:
     data = load_tagged(config)
-    if meta is None:
-        meta = {"words": Vocabulary.build(([w.lower() for w in s.words] for s in data.train), (PAD, UNK),
-                                          config.min_freq, config.max_vocab).to_json(),
+    fresh = meta is None
+    if fresh:
+        words = Vocabulary.build(([w.lower() for w in s.words] for s in data.train), (PAD, UNK), config.min_freq,
+                                 config.max_vocab)
+        meta = {"words": words.to_json(), "embedding_dim": config.embedding_dim,
                 "chars": Vocabulary.build((w for s in data.train for w in s.words), (PAD, UNK)).to_json(),
-                "tags": sorted({t for s in data.train for t in s.tags}), "ambiguous": sorted(ambiguous_words(data.train))}
+                "tags": sorted({t for s in data.train for t in s.tags}),
+                "ambiguous": sorted(ambiguous_words(data.train))}
+    prepared = Prepared(data, meta, data.source, data.skipped)
+    if config.vectors is not None and fresh:  # a trained run's meta knows the size; its weights hold the vectors
+        embedding, found = vectors_input(words.tokens, config.vectors, config.vectors_format, config.freeze_vectors,
+                                         words.pad_id, seed=config.train.seed)
+        log.info("vectors %s: %d of %d vocabulary words found", config.vectors, found, len(words))
+        meta["embedding_dim"] = embedding.embedding_dim
+        prepared.initialize = lambda model: setattr(model, "input", embedding)
     unknown = sorted({t for split in (data.validation, data.test) for s in split for t in s.tags} - set(meta["tags"]))
     if unknown:
         raise DataError(data.source, f"the held-out sentences have tags training never has: {', '.join(unknown[:10])}")
-    return Prepared(data, meta, data.source, data.skipped)
+    return prepared
 
 
 def build_model(config: TagConfig, meta: dict) -> Tagger:
     encoder = encoder_of(meta)
-    words = make_input(len(encoder.words), config.embedding_dim, encoder.words.pad_id)
+    words = make_input(len(encoder.words), int(meta.get("embedding_dim", config.embedding_dim)), encoder.words.pad_id)
     chars = CharWords(len(encoder.chars), config.char_dim, config.char_hidden, encoder.chars.pad_id) \
         if config.char_hidden else None
     size = words.embedding_dim + (chars.output_size if chars else 0)
@@ -102,7 +120,8 @@ def build_model(config: TagConfig, meta: dict) -> Tagger:
 def task(config: TagConfig, prepared: Prepared) -> TagTask:
     data: TagData = prepared.data
     return TagTask({"train": data.train, "validation": data.validation, "test": data.test},
-                   encoder_of(prepared.meta), config.batch_size, config.train.seed, set(prepared.meta["ambiguous"]), config.word_dropout)
+                   encoder_of(prepared.meta), config.batch_size, config.train.seed, set(prepared.meta["ambiguous"]),
+                   config.word_dropout)
 
 
 def baselines(prepared: Prepared) -> dict[str, float]:
