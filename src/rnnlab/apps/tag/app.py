@@ -124,11 +124,14 @@ def task(config: TagConfig, prepared: Prepared) -> TagTask:
                    config.word_dropout)
 
 
-def baselines(prepared: Prepared) -> dict[str, float]:
-    """The most-frequent-tag baseline on the test split."""
+def baseline(prepared: Prepared) -> dict[str, float]:
+    """The test scores of giving each word its most frequent training tag."""
     data: TagData = prepared.data
-    scores = tag_scores(most_frequent_tag(data.train, data.test), data.test, set(prepared.meta["ambiguous"]))
-    return {f"baseline_{k}": v for k, v in scores.items()}
+    return tag_scores(most_frequent_tag(data.train, data.test), data.test, set(prepared.meta["ambiguous"]))
+
+
+def baselines(prepared: Prepared) -> dict[str, float]:
+    return {f"baseline_{k}": v for k, v in baseline(prepared).items()}
 
 
 def show(summary: dict) -> str:
@@ -190,7 +193,7 @@ APP = App(
     name="tag", help="part-of-speech tagging and named entities: a tag for every word",
     description="Train a character and word BiRNN tagger (softmax or CRF), evaluate it, tag new sentences.",
     config=TagConfig, prepare=prepare, build_model=build_model, task=task,
-    report=lambda model, config, prepared, run_dir: {"baseline": {k[9:]: v for k, v in baselines(prepared).items()}},
+    report=lambda model, config, prepared, run_dir: {"baseline": baseline(prepared)},
     show=show, baselines=baselines,
     verbs=(Verb("eval", "accuracy (all words, ambiguous words), span F1 for BIO tags, beside the most frequent tag",
                 run_eval, EvalOptions),
