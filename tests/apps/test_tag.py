@@ -6,9 +6,10 @@ import pytest
 
 from rnnlab.apps import tag
 from rnnlab.apps.tag.generated import AMBIGUOUS, TEMPLATES, generate_tagged, held_out
+from rnnlab.apps.tag.tasks import most_frequent_tag, tag_scores
 from rnnlab.cli.main import main
-from rnnlab.data import BadRows
-from rnnlab.data.tagged import read_conllu
+from rnnlab.data import BadRows, Vocabulary
+from rnnlab.data.tagged import Tagged, read_conllu
 from rnnlab.training import TrainConfig
 
 FAST = TrainConfig(epochs=2, progress=False, tensorboard=False, device="cpu", monitor="accuracy", monitor_mode="max")
@@ -49,6 +50,16 @@ def test_learns_held_out_contexts_that_the_most_frequent_tag_cannot(tmp_path):
     result = tag.train(config)
     assert result.test["accuracy_ambiguous"] > 0.9
     assert result.test["accuracy_ambiguous"] > result.baseline["accuracy_ambiguous"] + 0.3
+    assert {row["tag"] for row in result.per_tag} >= {"NOUN", "VERB", "DET"}
+    assert all(0 <= row["f1"] <= 1 for row in result.per_tag) and (tmp_path / "run" / "confusion.png").exists()
+
+
+def test_scores_count_all_ambiguous_and_unseen_words():
+    sentences = [Tagged(["The", "book", "zorp"], ["DET", "NOUN", "NOUN"]), Tagged(["we", "book"], ["PRON", "VERB"])]
+    predicted = [["DET", "VERB", "NOUN"], ["PRON", "VERB"]]
+    scores = tag_scores(predicted, sentences, {"book"}, Vocabulary(["<pad>", "<unk>", "the", "book", "we"]))
+    assert scores == {"accuracy": 0.8, "accuracy_ambiguous": 0.5, "accuracy_unseen": 1.0}
+    assert most_frequent_tag(sentences, [Tagged(["book", "new"], ["NOUN", "NOUN"])]) == [["NOUN", "NOUN"]]
 
 
 def test_conllu_through_the_cli_predict_eval_and_written_predictions(tmp_path, capsys):
@@ -69,6 +80,14 @@ def test_conllu_through_the_cli_predict_eval_and_written_predictions(tmp_path, c
     back = read_conllu(written, BadRows(False))
     assert [s.words for s in back] == [s.words for s in read_conllu(dev, BadRows(False))]
     assert written.read_text().startswith("# sent_id = s0\n1-2\t")
+    strange = tmp_path / "strange.conllu"
+    strange.write_text(conllu([(["we", "book"], ["PRON", "XYZ"])]), encoding="utf-8")
+    assert main(["tag", "eval", str(run), "--data", str(strange)]) == 2
+    assert "tags training never has: XYZ" in capsys.readouterr().err
+    empty = tmp_path / "empty.conllu"
+    empty.write_text("")
+    assert main(["tag", "eval", str(run), "--data", str(empty)]) == 2
+    assert "empty.conllu: the file is empty" in capsys.readouterr().err
 
 
 def test_conll2003_entities_get_span_f1(tmp_path, capsys):

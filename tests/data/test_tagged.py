@@ -41,6 +41,14 @@ def test_conllu_tags_the_syntactic_words_and_writes_back_what_it_read(tmp_path):
     assert [s.words for s in read_conllu(out, BadRows(False))] == [first.words, second.words]
 
 
+def test_crlf_and_a_bom_read_as_plain_lines(tmp_path):
+    plain, windows = tmp_path / "a.conllu", tmp_path / "b.conllu"
+    plain.write_text(CONLLU, encoding="utf-8")
+    windows.write_bytes(b"\xef\xbb\xbf" + CONLLU.replace("\n", "\r\n").encode("utf-8"))
+    assert [(s.words, s.tags) for s in read_conllu(windows, BadRows(False))] == \
+        [(s.words, s.tags) for s in read_conllu(plain, BadRows(False))]
+
+
 def test_bad_conllu_sentences_name_the_line_or_are_counted(tmp_path):
     path = tmp_path / "bad.conllu"
     path.write_text(CONLLU + "\n1\tOnly\tthree\n", encoding="utf-8")

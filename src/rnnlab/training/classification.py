@@ -1,4 +1,4 @@
-"""Scores of a classifier: the confusion matrix, accuracy and macro-F1."""
+"""Scores of a classifier: the confusion matrix, accuracy, macro-F1 and each label's precision, recall and F1."""
 
 from __future__ import annotations
 
@@ -12,11 +12,18 @@ def confusion_matrix(predicted: Tensor, target: Tensor, num_classes: int) -> Ten
     return torch.bincount(index.cpu(), minlength=num_classes * num_classes).view(num_classes, num_classes)
 
 
-def scores(confusion: Tensor) -> dict[str, float]:
-    """Accuracy, and macro-F1: the mean over labels of ``2 P R / (P + R)`` (0 for a label never predicted nor true)."""
+def per_class(confusion: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """Precision, recall and F1 ``2 P R / (P + R)`` of each label (0 for a label never predicted, never true)."""
     confusion = confusion.double()
-    total = float(confusion.sum())
     hits = confusion.diagonal()
     true, predicted = confusion.sum(1), confusion.sum(0)
+    precision, recall = hits / predicted.clamp(min=1), hits / true.clamp(min=1)
     f1 = torch.where(true + predicted > 0, 2 * hits / (true + predicted).clamp(min=1), torch.zeros_like(hits))
-    return {"accuracy": float(hits.sum()) / max(1.0, total), "macro_f1": float(f1.mean())}
+    return precision, recall, f1
+
+
+def scores(confusion: Tensor) -> dict[str, float]:
+    """Accuracy, and macro-F1: the mean over labels of their F1."""
+    total = float(confusion.sum())
+    return {"accuracy": float(confusion.diagonal().sum()) / max(1.0, total),
+            "macro_f1": float(per_class(confusion)[2].mean())}

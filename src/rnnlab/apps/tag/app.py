@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import torch
 
 from rnnlab.apps.tag.data import FORMATS, TagData, load_tagged
 from rnnlab.apps.tag.tasks import (Encoder, TagTask, ambiguous_words, most_frequent_tag, tag_scores,
@@ -20,8 +23,10 @@ from rnnlab.data.text import tokenize
 from rnnlab.data.vocab import PAD, UNK
 from rnnlab.models import CELL_KINDS, CharWords, Tagger, make_input, make_stack, vectors_input
 from rnnlab.training import TrainConfig
+from rnnlab.training.classification import confusion_matrix, per_class
 from rnnlab.training.options import Config, engine_option, option, out_option
 from rnnlab.training.runner import App, Prepared, Trained, Verb, metrics_table
+from rnnlab.viz import format_table, plot_confusion
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +132,28 @@ def task(config: TagConfig, prepared: Prepared) -> TagTask:
 def baseline(prepared: Prepared) -> dict[str, float]:
     """The test scores of giving each word its most frequent training tag."""
     data: TagData = prepared.data
-    return tag_scores(most_frequent_tag(data.train, data.test), data.test, set(prepared.meta["ambiguous"]))
+    return tag_scores(most_frequent_tag(data.train, data.test), data.test, set(prepared.meta["ambiguous"]),
+                      encoder_of(prepared.meta).words)
+
+
+def report(model: Tagger, config: TagConfig, prepared: Prepared, run_dir: Path) -> dict:
+    """The baseline; each tag's precision, recall and F1 on the test words; the confusion matrix of the ten most
+    confused tags (``confusion.png``)."""
+    data: TagData = prepared.data
+    encoder = encoder_of(prepared.meta)
+    predicted, _ = tag_sentences(model, encoder, [s.words for s in data.test])
+    ids = [[encoder.tag_id[t] for t in tags] for tags in predicted]
+    truth = [[encoder.tag_id[t] for t in s.tags] for s in data.test]
+    confusion = confusion_matrix(torch.tensor(sum(ids, [])), torch.tensor(sum(truth, [])), len(encoder.tags))
+    precision, recall, f1 = per_class(confusion)
+    support = confusion.sum(1)
+    per_tag = [{"tag": t, "precision": float(precision[k]), "recall": float(recall[k]), "f1": float(f1[k]),
+                "words": int(support[k])} for k, t in enumerate(encoder.tags) if support[k] or confusion[:, k].sum()]
+    errors = confusion - torch.diag(confusion.diagonal())
+    worst = sorted((errors.sum(0) + errors.sum(1)).argsort(descending=True)[:10].tolist())
+    plot_confusion(confusion[worst][:, worst].tolist(), [encoder.tags[k] for k in worst], run_dir / "confusion.png",
+                   title="test: the most confused tags")
+    return {"baseline": baseline(prepared), "per_tag": per_tag}
 
 
 def baselines(prepared: Prepared) -> dict[str, float]:
@@ -136,7 +162,7 @@ def baselines(prepared: Prepared) -> dict[str, float]:
 
 def show(summary: dict) -> str:
     return f"test:\n{metrics_table(summary['test'])}\n\nmost frequent tag of each word:\n" \
-           f"{metrics_table(summary['baseline'])}"
+           f"{metrics_table(summary['baseline'])}\n\neach tag on the test words:\n{format_table(summary['per_tag'])}"
 
 
 def predict(trained: Trained, texts: list[str]) -> list[list[tuple[str, dict[str, float]]]]:
@@ -180,7 +206,8 @@ def run_eval(trained: Trained, o: EvalOptions) -> str:
     prepared = prepare(config, trained.meta)
     data: TagData = prepared.data
     predicted, _ = tag_sentences(trained.model, encoder_of(trained.meta), [s.words for s in data.test])
-    metrics = {**tag_scores(predicted, data.test, set(trained.meta["ambiguous"])), **baselines(prepared)}
+    metrics = {**tag_scores(predicted, data.test, set(trained.meta["ambiguous"]), encoder_of(trained.meta).words),
+               **baselines(prepared)}
     lines = [metrics_table(metrics)]
     if o.write_predictions:
         if data.test[0].tokens is None:
@@ -193,7 +220,7 @@ APP = App(
     name="tag", help="part-of-speech tagging and named entities: a tag for every word",
     description="Train a character and word BiRNN tagger (softmax or CRF), evaluate it, tag new sentences.",
     config=TagConfig, prepare=prepare, build_model=build_model, task=task,
-    report=lambda model, config, prepared, run_dir: {"baseline": baseline(prepared)},
+    report=report,
     show=show, baselines=baselines,
     verbs=(Verb("eval", "accuracy (all words, ambiguous words), span F1 for BIO tags, beside the most frequent tag",
                 run_eval, EvalOptions),

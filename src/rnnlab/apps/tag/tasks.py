@@ -52,13 +52,17 @@ def ambiguous_words(sentences: list[Tagged]) -> set[str]:
     return {w for w, tags in seen.items() if len(tags) > 1}
 
 
-def tag_scores(predicted: list[list[str]], sentences: list[Tagged], ambiguous: set[str]) -> dict[str, float]:
-    """Accuracy on every word and on the ambiguous ones; span precision, recall and F1 for BIO tags."""
-    pairs = [(p, t, w.lower() in ambiguous) for tags, s in zip(predicted, sentences)
-             for p, t, w in zip(tags, s.tags, s.words)]
-    hard = [p == t for p, t, a in pairs if a]
-    scores = {"accuracy": sum(p == t for p, t, _ in pairs) / max(1, len(pairs)),
-              "accuracy_ambiguous": sum(hard) / len(hard) if hard else float("nan")}
+
+
+def tag_scores(predicted: list[list[str]], sentences: list[Tagged], ambiguous: set[str],
+               known: Vocabulary) -> dict[str, float]:
+    """Accuracy on every word, on the ambiguous ones and on those unseen in training (``known``: the training
+    words); span precision, recall and F1 for BIO tags."""
+    words = [(p == t, w.lower()) for tags, s in zip(predicted, sentences) for p, t, w in zip(tags, s.tags, s.words)]
+    groups = {"accuracy": [right for right, _ in words],
+              "accuracy_ambiguous": [right for right, w in words if w in ambiguous],
+              "accuracy_unseen": [right for right, w in words if w not in known]}
+    scores = {name: sum(hits) / len(hits) for name, hits in groups.items() if hits}  # a group with no words: left out
     truth = [s.tags for s in sentences]
     if is_bio(sorted({t for tags in truth for t in tags})):
         scores.update({f"span_{k}": v for k, v in span_scores(predicted, truth).items()})
@@ -120,4 +124,5 @@ class TagTask(BucketTask):
             loss, n = self._loss(model, [sentences[k] for k in batch])
             total, count = total + float(loss) * n, count + n
         predicted, _ = tag_sentences(model, self.encoder, [s.words for s in sentences])
-        return {"loss": total / max(1, count), **tag_scores(predicted, sentences, self.ambiguous)}
+        return {"loss": total / max(1, count),
+                **tag_scores(predicted, sentences, self.ambiguous, self.encoder.words)}
