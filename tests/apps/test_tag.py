@@ -122,7 +122,7 @@ def test_bad_input_is_one_line(tmp_path, capsys, argv, message):
     assert err.count("\n") == 1 and message in err
 
 
-def test_pretrained_vectors_start_the_word_vectors(tmp_path):
+def test_pretrained_vectors_start_the_word_vectors(tmp_path, capsys):
     vectors = tmp_path / "glove.txt"
     vectors.write_text("book 1 0 0\nthe 0 1 0\ncar 0 0 1\n", encoding="utf-8")
     result = tag.train(tag.TagConfig(generated_train=100, generated_validation=10, generated_test=10, hidden_size=8,
@@ -132,3 +132,8 @@ def test_pretrained_vectors_start_the_word_vectors(tmp_path):
     assert trained.model.input.weight[words.id("book")].tolist() == [1.0, 0.0, 0.0]  # frozen: still the file's
     vectors.unlink()  # scoring a trained run does not read the file again
     assert "accuracy" in trained.test()
+    other = tmp_path / "other.conllu"
+    other.write_text(conllu([(["the", "book"], ["DET", "NOUN"])] * 3), encoding="utf-8")
+    assert main(["tag", "eval", str(result.run_dir), "--data", str(other)]) == 0  # scores the file, not the default
+    accuracy = float(capsys.readouterr().out.split("| accuracy ")[1].split("|")[1])
+    assert round(6 * accuracy, 3) == round(6 * accuracy)  # a share of the file's 6 words

@@ -37,9 +37,12 @@ def load_tagged(config) -> TagData:
     if config.data is None:
         if config.format not in ("auto", "generated"):
             raise ValueError(f"format {config.format!r} needs --data")
-        splits = generate_tagged(config.generated_train, config.generated_validation, config.generated_test,
-                                 config.split_seed)
-        return TagData(*([Tagged(w, t) for w, t in split] for split in splits), source="generated sentences")
+        splits = [[Tagged(w, t) for w, t in split] for split in generate_tagged(
+            config.generated_train, config.generated_validation, config.generated_test, config.split_seed)]
+        bad = BadRows(config.skip_bad_rows)
+        if config.test_data:  # a file to score a model trained on the generated sentences
+            splits[2] = read_tagged(config.test_data, "auto", config.tag_column, bad)
+        return TagData(*splits, source="generated sentences", skipped=bad.skipped)
     bad = BadRows(config.skip_bad_rows)
     read = {split: read_tagged(path, config.format, config.tag_column, bad) for split, path in
             (("train", config.data), ("validation", config.validation_data), ("test", config.test_data)) if path}
