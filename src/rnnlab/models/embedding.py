@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from rnnlab.data.vectors import read_vectors
+
+log = logging.getLogger(__name__)
 
 
 class OneHot(nn.Module):
@@ -60,4 +64,6 @@ def vectors_input(tokens: list[str], path: str, format: str = "auto", freeze: bo
     """``pretrained_embedding`` for ``tokens`` from a word-vector file (word2vec text or binary, GloVe), read
     checked and keeping only the vocabulary's words; and how many of them the file had."""
     vectors = read_vectors(path, format, keep=set(tokens))
-    return pretrained_embedding(tokens, vectors.words, vectors.vectors, freeze, padding_idx, seed)
+    embedding, found = pretrained_embedding(tokens, vectors.words, vectors.vectors, freeze, padding_idx, seed)
+    log.info("vectors %s: %d of %d vocabulary words found", path, found, len(tokens))
+    return embedding, found

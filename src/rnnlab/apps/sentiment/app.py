@@ -6,7 +6,6 @@ After training the run folder also holds the test confusion matrix
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,8 +23,6 @@ from rnnlab.training import TrainConfig
 from rnnlab.training.options import Config, engine_option, option, out_option
 from rnnlab.training.runner import App, Prepared, Trained, Verb
 from rnnlab.viz import format_table, plot_confusion
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -108,7 +105,6 @@ def prepare(config: SentimentConfig, meta: dict | None) -> Prepared:
     if config.vectors is not None and fresh:  # a trained run's meta knows the size; its weights hold the vectors
         embedding, found = vectors_input(vocab.tokens, config.vectors, config.vectors_format, config.freeze_vectors,
                                          vocab.pad_id, seed=config.train.seed)
-        log.info("vectors %s: %d of %d vocabulary words found", config.vectors, found, len(vocab))
         meta["embedding_dim"], prepared.data["vectors_found"] = embedding.embedding_dim, found
         prepared.initialize = lambda model: setattr(model, "input", embedding)
     return prepared

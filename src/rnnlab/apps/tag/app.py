@@ -7,7 +7,6 @@ most-frequent-tag baseline beside; ``predict`` tags new sentences and
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -27,8 +26,6 @@ from rnnlab.training.classification import confusion_matrix, per_class
 from rnnlab.training.options import Config, engine_option, option, out_option
 from rnnlab.training.runner import App, Prepared, Trained, Verb, metrics_table
 from rnnlab.viz import format_table, plot_confusion
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -99,9 +96,8 @@ def prepare(config: TagConfig, meta: dict | None) -> Prepared:
                 "ambiguous": sorted(ambiguous_words(data.train))}
     prepared = Prepared(data, meta, data.source, data.skipped)
     if config.vectors is not None and fresh:  # a trained run's meta knows the size; its weights hold the vectors
-        embedding, found = vectors_input(words.tokens, config.vectors, config.vectors_format, config.freeze_vectors,
+        embedding, _ = vectors_input(words.tokens, config.vectors, config.vectors_format, config.freeze_vectors,
                                          words.pad_id, seed=config.train.seed)
-        log.info("vectors %s: %d of %d vocabulary words found", config.vectors, found, len(words))
         meta["embedding_dim"] = embedding.embedding_dim
         prepared.initialize = lambda model: setattr(model, "input", embedding)
     unknown = sorted({t for split in (data.validation, data.test) for s in split for t in s.tags} - set(meta["tags"]))
