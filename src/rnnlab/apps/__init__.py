@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 
-REGISTRY = ("charlm", "sentiment", "translate", "caption", "framelabel", "tag")
+REGISTRY = ("charlm", "sentiment", "translate", "caption", "framelabel", "tag", "recognize")
 
 
 def registered() -> list:

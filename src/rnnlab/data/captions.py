@@ -13,11 +13,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 from torch import Tensor
 
 from rnnlab.data.errors import DataError
-from rnnlab.data.files import read_lines, read_text
+from rnnlab.data.files import read_lines, read_picture, read_text
 from rnnlab.data.rows import BadRows
 from rnnlab.data.text import tokenize
 
@@ -52,15 +52,7 @@ def as_uint8(array: np.ndarray) -> Tensor:
 
 def read_image(path: str | Path, size: int) -> Tensor:
     """``(3, size, size)`` uint8; a clear error for a missing, unreadable or corrupt file."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(path, "no such image")
-    try:
-        with Image.open(path) as picture:
-            picture.load()
-            return as_uint8(image_array(picture, size))
-    except (UnidentifiedImageError, OSError, ValueError) as error:
-        raise DataError(path, f"is not an image Pillow can read ({error.__class__.__name__})") from None
+    return as_uint8(image_array(read_picture(path), size))
 
 
 def read_flickr8k(token_file: str | Path, bad: BadRows) -> dict[str, list[str]]:

@@ -12,4 +12,5 @@ class DataError(ValueError):
         where = "" if path is None else f"{path}" + (f", line {line}" if line is not None else "") + ": "
         super().__init__(where + reason)
         self.path = path
+        self.reason = reason
         self.line = line

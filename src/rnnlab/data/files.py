@@ -37,3 +37,18 @@ def read_lines(path: str | Path) -> list[tuple[int, str]]:
     """Non-empty lines of a UTF-8 text file, stripped, each with its 1-based line number."""
     text = read_text(path)
     return [(k, line.strip()) for k, line in enumerate(text.splitlines(), start=1) if line.strip()]
+
+
+def read_picture(path: str | Path):
+    """A ``PIL.Image`` read whole; one DataError for a missing, unreadable or corrupt file."""
+    from PIL import Image, UnidentifiedImageError
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(path, "no such image")
+    try:
+        with Image.open(path) as picture:
+            picture.load()
+            return picture.copy()
+    except (UnidentifiedImageError, OSError, ValueError) as error:
+        raise DataError(path, f"is not an image Pillow can read ({error.__class__.__name__})") from None

@@ -63,9 +63,10 @@ class Config:
                 raise ValueError(f"{_name(field)} must be in [0, 1); received {getattr(self, field)}")
 
     def tuples(self, *fields: str) -> None:
-        """Store these fields as tuples (JSON and the command line give lists)."""
+        """Store these fields as tuples (JSON and the command line give lists); None stays None."""
         for field in fields:
-            object.__setattr__(self, field, tuple(getattr(self, field)))
+            if getattr(self, field) is not None:
+                object.__setattr__(self, field, tuple(getattr(self, field)))
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)

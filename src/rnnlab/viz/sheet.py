@@ -30,3 +30,20 @@ def _wrap(text: str, width: int = 42) -> str:
         else:
             line = f"{line} {word}".strip()
     return "\n".join(lines + [line])
+
+
+def plot_strips(arrays, titles: list[str], notes: list[str], path: str | Path, cmap: str = "gray") -> Path:
+    """Wide 2-D arrays one under another (line images, spectrograms), each titled, with a note in grey: a
+    recogniser's transcript and the truth."""
+    n = len(arrays)
+    width = max(a.shape[1] for a in arrays)
+    fig, axes = new_figure(n, 1, figsize=(min(16.0, 2.0 + width / 25), 1.3 * n + 0.4), squeeze=False)
+    for ax, array, title, note in zip(axes.flat, arrays, titles, notes):
+        ax.imshow(array, cmap=cmap, aspect="auto", origin="lower" if cmap != "gray" else "upper",
+                  extent=(0, array.shape[1], 0, array.shape[0]) if cmap != "gray" else None)
+        ax.set_xlim(0, width)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(title, fontsize=9, loc="left")
+        ax.set_title(f"truth: {note}", fontsize=8, loc="right", color="grey")
+    return save_figure(fig, path, dpi=90)

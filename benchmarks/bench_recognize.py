@@ -1,0 +1,84 @@
+"""Quality of sequence recognition with CTC (run by hand; results go to docs/recognize.md).
+
+    python benchmarks/bench_recognize.py default default-none fsdd fsdd-none fsdd-theo fsdd-jackson mnist mnist-none
+
+``default``: the embedded rendered text lines, exactly as ``rnnlab recognize
+train``; its test lines hold only words training never showed. ``fsdd``:
+connected-digit utterances composed from ``../shared/data/fsdd`` recordings,
+tested on the data set's own test recordings (index 0-4); ``fsdd-NAME``: every
+recording of speaker NAME held out. ``mnist``: digit strings from the
+official MNIST test file, trained on its first half (NIST SD-3 writers) and
+tested on its second (SD-1 writers). Each ``-none`` case is the same
+front-end without recurrence. Appends to ``docs/recognize.json``;
+``--markdown`` rewrites the page.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, replace
+from pathlib import Path
+
+from machine import describe, markdown, run_benchmark
+
+from rnnlab.apps import recognize
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "docs" / "recognize.json"
+DATA = ROOT.parent / "shared" / "data"
+TARGET = {"default": "CER <= 2% on held-out words", "fsdd": "CER <= 3%", "fsdd-speaker": "CER <= 15%",
+          "mnist": "CER <= 4%"}
+
+
+def limited(config: recognize.RecognizeConfig, minutes: float, **changes) -> recognize.RecognizeConfig:
+    return replace(config, **changes, train=replace(config.train, max_minutes=minutes))
+
+
+FSDD = recognize.RecognizeConfig(data=str(DATA / "fsdd"), sequences=(4000, 300, 1000))
+MNIST = recognize.RecognizeConfig(data=str(DATA / "mnist"), sequences=(6000, 300, 1000))
+CASES = {
+    "default": dict(config=recognize.RecognizeConfig(), task="default"),
+    "default-none": dict(config=recognize.RecognizeConfig(encoder="none"), task="default"),
+    "fsdd": dict(config=limited(FSDD, 14), task="fsdd"),
+    "fsdd-none": dict(config=limited(FSDD, 8, encoder="none"), task="fsdd"),
+    "mnist": dict(config=limited(MNIST, 14), task="mnist"),
+    "mnist-none": dict(config=limited(MNIST, 8, encoder="none"), task="mnist"),
+    **{f"fsdd-{speaker}": dict(config=limited(FSDD, 10, held_out_speaker=speaker), task="fsdd-speaker")
+       for speaker in ("george", "jackson", "lucas", "nicolas", "theo", "yweweler")},
+}
+
+
+def run_case(name: str, out: Path, progress: bool) -> dict:
+    case = CASES[name]
+    config = replace(case["config"], out=str(out / name), train=replace(case["config"].train, progress=progress))
+    start = time.perf_counter()
+    result = recognize.train(config)
+    return {"case": name, "encoder": config.encoder, "target": TARGET[case["task"]],
+            "seconds": round(time.perf_counter() - start, 1), "test": result.test, "stopped": result.stopped,
+            "config": asdict(config), "machine": describe(), "command": f"python benchmarks/bench_recognize.py {name}"}
+
+
+def write_markdown(records: list[dict]) -> None:
+    latest = {r["case"]: r for r in records}
+    lines = ["# Sequence recognition with CTC: quality", "",
+             "Measured by `benchmarks/bench_recognize.py` (run by hand, never in the tests). Character error rate "
+             "(CER), word error rate (WER) and sequence accuracy in % on each task's test split, best path "
+             "decoding. `none` is the same convolutional front-end without the recurrent layers.", "",
+             "| case | encoder | target | CER | WER | sequence accuracy | minutes | stopped |",
+             "|---|---|---|---:|---:|---:|---:|---|"]
+    for name, r in latest.items():
+        t = r["test"]
+        lines.append(f"| {name} | {r['encoder']} | {r['target']} | {100 * t['cer']:.2f} | {100 * t['wer']:.2f} | "
+                     f"{100 * t['sequence_accuracy']:.1f} | {r['seconds'] / 60:.1f} | {r['stopped']} |")
+    r = next(iter(latest.values()))
+    lines += ["", f"Machine: {markdown(r['machine'])}. Commands: "
+              + ", ".join(f"`{x['command']}`" for x in latest.values()) + "."]
+    (ROOT / "docs" / "recognize.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def main() -> None:
+    run_benchmark(__doc__, CASES, RESULTS, run_case, write_markdown, "docs/recognize.md")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,189 @@
+"""Speech and handwriting recognition with CTC, declared for the runner: a convolutional front-end, a
+bidirectional RNN and connectionist temporal classification.
+
+Training selects the epoch by validation character error rate, tests it and
+draws test inputs with their transcripts (``test-sheet.png``); ``transcribe``
+reads new recordings or line images, ``eval`` scores the test split or a
+folder with prefix beam search when ``--beam`` is above 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from rnnlab.apps.recognize.data import FORMATS, Recognition, load_recognition, read_input
+from rnnlab.apps.recognize.tasks import Alphabet, RecognizeTask, transcribe
+from rnnlab.data import DataError
+from rnnlab.models import CELL_KINDS, make_stack
+from rnnlab.models.recognizer import ConvFrontEnd, Recognizer
+from rnnlab.training import TrainConfig
+from rnnlab.training.options import Config, engine_option, option, out_option
+from rnnlab.training.runner import App, Prepared, Trained, Verb, metrics_table
+from rnnlab.viz import plot_strips
+
+
+@dataclass(frozen=True)
+class RecognizeConfig(Config):
+    """Everything a recognition run needs, saved in its checkpoints; each field is a ``--flag`` of ``train``."""
+
+    data: str | None = option(None, "FSDD (recordings/{digit}_{speaker}_{index}.wav), MNIST's IDX files, or a "
+                                    "folder of recordings or line images with transcripts.tsv "
+                                    "('name<TAB>text' a line) or LibriSpeech's *.trans.txt",
+                              none="generated text-line images", group="data")
+    format: str = option("auto", "auto: what the folder holds", choices=FORMATS, group="data")
+    validation_data: str | None = option(None, "a folder to validate on instead of a share of --data",
+                                         group="data")
+    test_data: str | None = option(None, "a folder to test on instead of a share of --data (or of the composed "
+                                         "sequences)", group="data")
+    held_out_speaker: str | None = option(None, "FSDD: test on every recording of this speaker instead of the "
+                                                "recordings numbered 0-4", metavar="NAME", group="data")
+    skip_bad_rows: bool = option(False, "count and skip bad lines and files instead of stopping", group="data")
+    validation: float | int = option(0.1, "share of the training recordings, images or files validated on",
+                                     group="data")
+    test: float | int = option(0.1, "share of a folder's files tested on", group="data")
+    split_seed: int = option(0, "also seeds the generated and composed sequences", group="data")
+    sequences: tuple[int, int, int] = option((6000, 300, 1000), "training, validation and test sequences made: "
+                                             "text lines, FSDD utterances or MNIST strings", group="data")
+    digits: tuple[int, int] | None = option(None, "shortest and longest composed digit sequence",
+                                            none="3-7 spoken, 4-8 written", group="data")
+    sample_rate: int | None = option(None, "Hz every recording is brought to", none="the data's own",
+                                     group="data")
+    n_mels: int = option(40, "mel bands of the spectrogram", group="data")
+    height: int = option(32, "rows line images are scaled to", group="data")
+    augment: bool = option(True, "no SpecAugment (random masked bands and stretches of time on training "
+                                 "spectrograms)", flag="--no-augment", group="data")
+    channels: tuple[int, ...] = option((16, 32, 64), "front-end widths, a conv block each; each halves the "
+                                       "height", group="model")
+    time_pools: int = option(2, "front-end blocks that also halve the time axis", group="model")
+    frame_size: int = option(128, "the front-end's vector a step", group="model")
+    encoder: str = option("lstm", "recurrent cell, or none: the front-end alone (no recurrence)",
+                          choices=CELL_KINDS + ("none",), group="model")
+    layers: int = option(2, "", group="model")
+    hidden_size: int = option(128, "units a direction", group="model")
+    bidirectional: bool = option(True, "left to right only (default: bidirectional)", flag="--causal",
+                                 group="model")
+    dropout: float = option(0.2, "", group="model")
+    engine: str = engine_option()
+    batch_size: int = option(16, "sequences a batch", group="model")
+    beam: int = option(1, "prefix beam search width for the validation and test scores; 1: best path",
+                       group="model")
+    sheet: int = option(8, "test inputs drawn in test-sheet.png; 0: none")
+    out: str | None = out_option("recognize")
+    train: TrainConfig = field(default_factory=lambda: TrainConfig(
+        epochs=6, lr=2e-3, schedule="cosine", monitor="cer", monitor_mode="min", clip_threshold=5.0))
+
+    def __post_init__(self) -> None:
+        self.check_choices()
+        self.check_at_least(("layers", "hidden_size", "frame_size", "batch_size", "n_mels", "height", "beam"))
+        self.check_at_least(("sheet",), 0)
+        self.check_fractions(("dropout",))
+        self.tuples("sequences", "digits", "channels")
+        if len(self.sequences) != 3 or min(self.sequences) < 1:
+            raise ValueError(f"sequences must be three positive counts (train, validation, test); received "
+                             f"{self.sequences}")
+        if self.digits is not None and not (len(self.digits) == 2 and 1 <= self.digits[0] <= self.digits[1]):
+            raise ValueError(f"digits must be (shortest, longest) with 1 <= shortest <= longest; received "
+                             f"{self.digits}")
+        if self.sample_rate is not None and self.sample_rate < 1000:
+            raise ValueError(f"sample rate must be at least 1000 Hz; received {self.sample_rate}")
+
+
+def prepare(config: RecognizeConfig, meta: dict | None) -> Prepared:
+    data = load_recognition(config, meta)
+    if meta is None:
+        meta = {"medium": data.medium, "rate": data.rate,
+                "symbols": sorted({c for e in data.train for c in e.text})}
+    symbols = set(meta["symbols"])
+    for split in ("validation", "test"):
+        unknown = sorted({c for e in getattr(data, split) for c in e.text} - symbols)
+        if unknown:
+            raise DataError(data.source, f"the {split} transcripts hold symbols training never has: "
+                                         f"{''.join(unknown)!r}")
+    return Prepared(data, meta, data.source, data.skipped)
+
+
+def build_model(config: RecognizeConfig, meta: dict) -> Recognizer:
+    height = config.n_mels if meta["medium"] == "audio" else config.height
+    front = ConvFrontEnd(height, config.channels, config.time_pools, config.frame_size)
+    rnn = None if config.encoder == "none" else make_stack(config.encoder, config.frame_size, config.hidden_size,
+                                                            config.layers, config.dropout, config.bidirectional,
+                                                            engine=config.engine)
+    return Recognizer(front, rnn, len(meta["symbols"]), config.dropout)
+
+
+def task(config: RecognizeConfig, prepared: Prepared) -> RecognizeTask:
+    data: Recognition = prepared.data
+    return RecognizeTask({"train": data.train, "validation": data.validation, "test": data.test},
+                         Alphabet(prepared.meta["symbols"]), config.batch_size, config.train.seed,
+                         augment=config.augment and data.medium == "audio", beam=config.beam)
+
+
+def report(model: Recognizer, config: RecognizeConfig, prepared: Prepared, run_dir: Path) -> dict:
+    """``test-sheet.png``: the first test inputs with their transcripts and, in grey, the truth."""
+    data: Recognition = prepared.data
+    shown = data.test[:config.sheet]
+    if shown:
+        found = transcribe(model, [e.input for e in shown], Alphabet(prepared.meta["symbols"]), config.beam)
+        plot_strips([e.input.numpy() for e in shown], [f[0][0] for f in found], [e.text for e in shown],
+                    run_dir / "test-sheet.png", cmap="magma" if data.medium == "audio" else "gray")
+    return {"medium": data.medium}
+
+
+@dataclass(frozen=True)
+class TranscribeOptions(Config):
+    files: tuple[str, ...] = option((), "a recording (WAV) or a line image, as the run was trained on",
+                                    positional=True, metavar="FILE")
+    beam: int = option(1, "prefix beam search: the N best transcripts with their log-probabilities; 1: the best "
+                          "path", metavar="N")
+
+    def __post_init__(self) -> None:
+        self.check_at_least(("beam",))
+
+
+def transcribe_files(trained: Trained, files: list[str], beam: int = 1) -> list[list[tuple[str, float]]]:
+    """Each file's transcripts with log-probabilities, best first (one without ``beam``)."""
+    if not files:
+        raise ValueError("expected one or more files to transcribe")
+    inputs = [read_input(f, trained.meta["medium"], trained.config, trained.meta.get("rate")) for f in files]
+    return transcribe(trained.model, inputs, Alphabet(trained.meta["symbols"]), beam)
+
+
+def run_transcribe(trained: Trained, o: TranscribeOptions) -> str:
+    lines = []
+    for path, found in zip(o.files, transcribe_files(trained, list(o.files), o.beam)):
+        if o.beam == 1:
+            lines.append(f"{path}\t{found[0][0]}")
+        else:
+            lines += [f"{path}\t{rank}\t{score:.3f}\t{text}" for rank, (text, score) in enumerate(found, start=1)]
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class EvalOptions(Config):
+    data: str | None = option(None, "score this folder of transcribed files", none="the run's own test split")
+    beam: int = option(1, "prefix beam search width; 1: the best path")
+    skip_bad_rows: bool = option(False, "count and skip bad lines and files instead of stopping")
+
+    def __post_init__(self) -> None:
+        self.check_at_least(("beam",))
+
+
+def run_eval(trained: Trained, o: EvalOptions) -> str:
+    config = replace(trained.config, beam=o.beam, test_data=o.data, skip_bad_rows=o.skip_bad_rows)
+    prepared = prepare(config, trained.meta)
+    metrics = task(config, prepared).evaluate(trained.model, "test")
+    skipped = "".join(f"\nskipped {n}: {what}" for what, n in prepared.skipped.items())
+    return metrics_table(metrics) + skipped
+
+
+APP = App(
+    name="recognize", help="speech and handwriting recognition with CTC: a transcript for a recording or a "
+                           "line image",
+    description="Train a CRNN (convolutional front-end, bidirectional RNN, CTC) on speech or line images, "
+                "evaluate it, transcribe files.",
+    config=RecognizeConfig, prepare=prepare, build_model=build_model, task=task, report=report,
+    verbs=(Verb("eval", "character and word error rates and sequence accuracy on the test split or a folder",
+                run_eval, EvalOptions),
+           Verb("transcribe", "the transcript of each FILE (with --beam N, the N best with log-probabilities)",
+                run_transcribe, TranscribeOptions)))

@@ -1,0 +1,179 @@
+"""Recognition with CTC: folders of recordings and line images through the API and the CLI, bad files, the
+generated default, and FSDD and MNIST when ../shared/data has them."""
+
+import json
+import random
+import wave
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from rnnlab.apps import recognize
+from rnnlab.apps.recognize.composed import fsdd_recordings, fsdd_splits
+from rnnlab.apps.recognize.generated import generate_lines, render_line, word_splits
+from rnnlab.cli.main import main
+from rnnlab.training import TrainConfig
+
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
+FAST = TrainConfig(epochs=1, progress=False, tensorboard=False, device="cpu", monitor="cer", lr=5e-3)
+QUIET = ["--quiet", "--no-tensorboard", "--device", "cpu"]
+TONES = {"a": 400.0, "b": 1100.0, "c": 2400.0}
+SMALL = ["--channels", "8,16", "--frame-size", "32", "--hidden-size", "32", "--layers", "1", "--n-mels", "16"]
+
+
+def write_wav(path, samples, rate=8000):
+    with wave.open(str(path), "wb") as f:
+        f.setnchannels(1)
+        f.setsampwidth(2)
+        f.setframerate(rate)
+        f.writeframes(np.round(np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
+
+
+def tone_sequence(text, rng, rate=8000):
+    """Each symbol a 0.12 s tone of its own pitch, with short gaps."""
+    pieces = [np.zeros(int(rate * rng.uniform(0.02, 0.08)))]
+    for c in text:
+        t = np.arange(int(rate * rng.uniform(0.1, 0.14))) / rate
+        pieces += [0.5 * np.sin(2 * np.pi * TONES[c] * t), np.zeros(int(rate * rng.uniform(0.03, 0.08)))]
+    return np.concatenate(pieces) + rng.gauss(0, 0.002) * 0
+
+
+def tone_folder(folder, n, seed=0, symbols="abc", layout="tsv"):
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
+    lines = []
+    for k in range(n):
+        text = "".join(rng.choice(symbols) for _ in range(rng.randint(2, 5)))
+        write_wav(folder / f"u{k}.wav", tone_sequence(text, rng))
+        lines.append(f"u{k}\t{text}" if layout == "tsv" else f"u{k} {text}")
+    (folder / ("transcripts.tsv" if layout == "tsv" else "0-0.trans.txt")).write_text("\n".join(lines) + "\n")
+    return folder
+
+
+def config(folder, out, **changes):
+    return recognize.RecognizeConfig(data=str(folder), channels=(8, 16), frame_size=32, hidden_size=32, layers=1,
+                                     n_mels=16, batch_size=8, sheet=3, out=str(out),
+                                     train=replace(FAST, **changes.pop("train", {})), **changes)
+
+
+def test_learns_sequences_of_tones_from_a_folder_of_wavs(tmp_path):
+    folder = tone_folder(tmp_path / "tones", 160)
+    result = recognize.train(config(folder, tmp_path / "run", validation=0.1, test=0.15, augment=False,
+                                    train={"epochs": 12}))
+    assert result.test["cer"] < 0.1, result.test
+    assert (tmp_path / "run" / "test-sheet.png").exists() and result.medium == "audio"
+    trained = recognize.load(tmp_path / "run")
+    assert trained.meta["rate"] == 8000 and trained.meta["symbols"] == ["a", "b", "c"]
+    rng = random.Random(99)
+    write_wav(tmp_path / "new.wav", tone_sequence("cab", rng))
+    write_wav(tmp_path / "new16k.wav", np.repeat(tone_sequence("bca", rng), 2), rate=16000)  # resampled to 8 kHz
+    found = recognize.transcribe_files(trained, [str(tmp_path / "new.wav"), str(tmp_path / "new16k.wav")], beam=3)
+    assert [f[0][0] for f in found] == ["cab", "bca"]
+    assert len(found[0]) <= 3 and found[0][0][1] >= found[0][-1][1]
+
+
+def test_cli_train_resume_transcribe_and_eval(tmp_path, capsys):
+    folder = tone_folder(tmp_path / "tones", 40, layout="librispeech")
+    train = ["recognize", "train", "--data", str(folder), "--batch-size", "8", "--epochs", "2", *SMALL, *QUIET]
+    assert main([*train, "--out", str(tmp_path / "whole")]) == 0
+    assert main([*train, "--out", str(tmp_path / "cut"), "--max-steps", "3"]) == 0
+    assert main(["recognize", "train", "--out", str(tmp_path / "cut"), "--resume", "--quiet"]) == 0
+    summaries = [json.loads((tmp_path / run / "summary.json").read_text()) for run in ("whole", "cut")]
+    assert summaries[0]["test"] == summaries[1]["test"]
+    capsys.readouterr()
+
+    assert main(["recognize", "transcribe", str(tmp_path / "whole"), str(folder / "u0.wav"), "--beam", "2"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert 1 <= len(lines) <= 2 and lines[0].startswith(f"{folder / 'u0.wav'}\t1\t")
+    assert main(["recognize", "eval", str(tmp_path / "whole"), "--beam", "3"]) == 0
+    assert "| cer" in capsys.readouterr().out
+
+    other = tone_folder(tmp_path / "other", 6, seed=5)
+    with open(other / "transcripts.tsv", "a") as f:
+        f.write("u1\tabz\n")  # a symbol the model never learned (and u1 twice)
+    (other / "transcripts.tsv").write_text("u0\tab\nu1\tabz\nu2\tca\n")
+    assert main(["recognize", "eval", str(tmp_path / "whole"), "--data", str(other)]) == 2
+    err = capsys.readouterr().err
+    assert "transcripts.tsv, line 2: 'u1' is transcribed with 'z'" in err and "Traceback" not in err
+    assert main(["recognize", "eval", str(tmp_path / "whole"), "--data", str(other), "--skip-bad-rows"]) == 0
+    assert "skipped 1" in capsys.readouterr().out
+
+    write_wav(tmp_path / "silent.wav", np.zeros(4000))
+    (tmp_path / "text.wav").write_text("not audio")
+    for name, message in (("silent.wav", "is silent"), ("text.wav", "is not a PCM WAV file"),
+                          ("missing.wav", "no such audio file")):
+        assert main(["recognize", "transcribe", str(tmp_path / "whole"), str(tmp_path / name)]) == 2
+        err = capsys.readouterr().err
+        assert f"{name}: {message}" in err and "Traceback" not in err
+
+
+def test_bad_files_in_a_training_folder_stop_the_run_or_are_skipped(tmp_path, capsys):
+    folder = tone_folder(tmp_path / "tones", 30)
+    (folder / "u3.wav").write_bytes(b"RIFF....WAVE garbage")
+    with open(folder / "transcripts.tsv", "a") as f:
+        f.write("gone\tabc\n")
+    train = ["recognize", "train", "--data", str(folder), "--epochs", "1", "--max-steps", "1", *SMALL, *QUIET]
+    assert main([*train, "--out", str(tmp_path / "a")]) == 2
+    err = capsys.readouterr().err
+    assert "transcripts.tsv, line 31: names 'gone', which is not a audio file" in err or "u3.wav" in err
+    assert main([*train, "--out", str(tmp_path / "b"), "--skip-bad-rows"]) == 0
+    assert not (tmp_path / "a" / "last.json").exists()
+
+
+def test_a_folder_of_line_images_and_a_broken_image(tmp_path, capsys):
+    folder = tmp_path / "lines"
+    folder.mkdir()
+    lines = []
+    rng = random.Random(0)
+    for k in range(24):
+        text = " ".join("".join(rng.choice("abc") for _ in range(rng.randint(1, 4))) for _ in range(2))
+        image = render_line(text, rng)
+        Image.fromarray(np.uint8(255 - image * 255)).save(folder / f"line{k}.png")  # dark ink on paper
+        lines.append(f"line{k}.png\t{text}")
+    (folder / "transcripts.tsv").write_text("\n".join(lines) + "\n")
+    args = ["recognize", "train", "--data", str(folder), "--epochs", "1", "--batch-size", "8", *SMALL, *QUIET]
+    assert main([*args, "--out", str(tmp_path / "run")]) == 0
+    trained = recognize.load(tmp_path / "run")
+    assert trained.meta["medium"] == "image" and trained.meta["rate"] is None
+    (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n broken")
+    assert main(["recognize", "transcribe", str(tmp_path / "run"), str(folder / "line0.png")]) == 0
+    assert main(["recognize", "transcribe", str(tmp_path / "run"), str(tmp_path / "broken.png")]) == 2
+    assert "broken.png: is not an image Pillow can read" in capsys.readouterr().err
+
+
+def test_the_generated_default_tests_on_words_training_never_shows(tmp_path):
+    train_words, validation_words, test_words = word_splits(0)
+    assert not set(train_words) & set(test_words) and not set(validation_words) & set(test_words)
+    train, _, test = generate_lines((200, 5, 50), seed=0)
+    assert all(set(text.split()) <= set(test_words) for _, text in test)
+    assert not {w for _, t in train for w in t.split()} & {w for _, t in test for w in t.split()}
+    assert all(image.shape[0] == 32 and 0 <= image.min() and image.max() <= 1 for image, _ in train)
+    result = recognize.train(recognize.RecognizeConfig(sequences=(64, 8, 8), channels=(8, 16), frame_size=32,
+                                                       hidden_size=32, layers=1, out=str(tmp_path / "run"),
+                                                       train=FAST))
+    assert set(result.test) >= {"cer", "wer", "sequence_accuracy"} and (tmp_path / "run" / "test-sheet.png").exists()
+
+
+@pytest.mark.skipif(not (SHARED / "fsdd" / "recordings").is_dir(), reason="../shared/data/fsdd is absent")
+def test_fsdd_connected_digits_on_its_own_split_and_a_held_out_speaker(tmp_path):
+    recordings = fsdd_recordings(SHARED / "fsdd")
+    train, validation, test = fsdd_splits(recordings, None, 0.1, 0)
+    assert len(recordings) == 3000 and all(r.index <= 4 for r in test) and len(test) == 300
+    train, validation, test = fsdd_splits(recordings, "theo", 0.1, 0)
+    assert {r.speaker for r in test} == {"theo"} and "theo" not in {r.speaker for r in train + validation}
+    result = recognize.train(recognize.RecognizeConfig(data=str(SHARED / "fsdd"), sequences=(40, 8, 8),
+                                                       held_out_speaker="theo", channels=(8, 16), frame_size=32,
+                                                       hidden_size=32, layers=1, out=str(tmp_path / "run"),
+                                                       train=FAST))
+    assert result.medium == "audio" and "theo" in json.loads((tmp_path / "run" / "best.json").read_text())["source"]
+
+
+@pytest.mark.skipif(not (SHARED / "mnist").is_dir(), reason="../shared/data/mnist is absent")
+def test_mnist_digit_strings_train_and_test_on_different_writers(tmp_path):
+    result = recognize.train(recognize.RecognizeConfig(data=str(SHARED / "mnist"), sequences=(40, 8, 8),
+                                                       channels=(8, 16), frame_size=32, hidden_size=32, layers=1,
+                                                       out=str(tmp_path / "run"), train=FAST))
+    assert result.medium == "image" and set(recognize.load(tmp_path / "run").meta["symbols"]) == set("0123456789")
