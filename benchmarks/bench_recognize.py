@@ -30,8 +30,8 @@ TARGET = {"default": "CER <= 2% on held-out words", "fsdd": "CER <= 3%", "fsdd-s
           "mnist": "CER <= 4%"}
 
 
-def limited(config: recognize.RecognizeConfig, minutes: float, **changes) -> recognize.RecognizeConfig:
-    return replace(config, **changes, train=replace(config.train, max_minutes=minutes))
+def limited(config: recognize.RecognizeConfig, epochs: int, minutes: float, **changes) -> recognize.RecognizeConfig:
+    return replace(config, **changes, train=replace(config.train, epochs=epochs, max_minutes=minutes))
 
 
 FSDD = recognize.RecognizeConfig(data=str(DATA / "fsdd"), sequences=(4000, 300, 1000))
@@ -39,11 +39,11 @@ MNIST = recognize.RecognizeConfig(data=str(DATA / "mnist"), sequences=(6000, 300
 CASES = {
     "default": dict(config=recognize.RecognizeConfig(), task="default"),
     "default-none": dict(config=recognize.RecognizeConfig(encoder="none"), task="default"),
-    "fsdd": dict(config=limited(FSDD, 14), task="fsdd"),
-    "fsdd-none": dict(config=limited(FSDD, 8, encoder="none"), task="fsdd"),
-    "mnist": dict(config=limited(MNIST, 14), task="mnist"),
-    "mnist-none": dict(config=limited(MNIST, 8, encoder="none"), task="mnist"),
-    **{f"fsdd-{speaker}": dict(config=limited(FSDD, 10, held_out_speaker=speaker), task="fsdd-speaker")
+    "fsdd": dict(config=limited(FSDD, 15, 15), task="fsdd"),
+    "fsdd-none": dict(config=limited(FSDD, 15, 15, encoder="none"), task="fsdd"),
+    "mnist": dict(config=limited(MNIST, 15, 15), task="mnist"),
+    "mnist-none": dict(config=limited(MNIST, 15, 15, encoder="none"), task="mnist"),
+    **{f"fsdd-{speaker}": dict(config=limited(FSDD, 12, 15, held_out_speaker=speaker), task="fsdd-speaker")
        for speaker in ("george", "jackson", "lucas", "nicolas", "theo", "yweweler")},
 }
 

@@ -104,23 +104,33 @@ def test_cli_train_resume_transcribe_and_eval(tmp_path, capsys):
     write_wav(tmp_path / "silent.wav", np.zeros(4000))
     (tmp_path / "text.wav").write_text("not audio")
     for name, message in (("silent.wav", "is silent"), ("text.wav", "is not a PCM WAV file"),
-                          ("missing.wav", "no such audio file")):
+                          ("missing.wav", "no such audio file"), ("line.png", "is an image; this run was trained on "
+                                                                             "recordings")):
         assert main(["recognize", "transcribe", str(tmp_path / "whole"), str(tmp_path / name)]) == 2
         err = capsys.readouterr().err
         assert f"{name}: {message}" in err and "Traceback" not in err
 
 
 def test_bad_files_in_a_training_folder_stop_the_run_or_are_skipped(tmp_path, capsys):
-    folder = tone_folder(tmp_path / "tones", 30)
-    (folder / "u3.wav").write_bytes(b"RIFF....WAVE garbage")
-    with open(folder / "transcripts.tsv", "a") as f:
+    missing = tone_folder(tmp_path / "missing", 30)
+    with open(missing / "transcripts.tsv", "a") as f:
         f.write("gone\tabc\n")
-    train = ["recognize", "train", "--data", str(folder), "--epochs", "1", "--max-steps", "1", *SMALL, *QUIET]
-    assert main([*train, "--out", str(tmp_path / "a")]) == 2
-    err = capsys.readouterr().err
-    assert "transcripts.tsv, line 31: names 'gone', which is not a audio file" in err or "u3.wav" in err
-    assert main([*train, "--out", str(tmp_path / "b"), "--skip-bad-rows"]) == 0
-    assert not (tmp_path / "a" / "last.json").exists()
+    broken = tone_folder(tmp_path / "broken", 30)
+    (broken / "u3.wav").write_bytes(b"RIFF....WAVE garbage")
+    silent = tone_folder(tmp_path / "silent", 30)
+    write_wav(silent / "u4.wav", np.zeros(2000))
+    train = ["recognize", "train", "--epochs", "1", *SMALL, *QUIET]
+    for folder, message in ((missing, "transcripts.tsv, line 31: names 'gone', which is not a audio file"),
+                            (broken, "u3.wav: is not a PCM WAV file"), (silent, "u4.wav: is silent")):
+        assert main([*train, "--data", str(folder), "--out", str(tmp_path / "run")]) == 2
+        err = capsys.readouterr().err
+        assert message in err and "--skip-bad-rows" in err and "Traceback" not in err
+        assert not (tmp_path / "run").exists()
+        assert main([*train, "--data", str(folder), "--out", str(tmp_path / folder.name), "--skip-bad-rows"]) == 0
+        assert "skipped 1" in capsys.readouterr().out
+    for option in (["--held-out-speaker", "theo"], ["--digits", "2,3"]):
+        assert main([*train, "--data", str(missing), *option]) == 2
+        assert "only for" in capsys.readouterr().err
 
 
 def test_a_folder_of_line_images_and_a_broken_image(tmp_path, capsys):

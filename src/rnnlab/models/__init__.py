@@ -1,4 +1,4 @@
-"""Reusable model parts: embeddings, recurrent stacks by name, language models, classifiers, attention, encoder-decoder, CNN, captioner, frame labeller, linear-chain CRF, tagger."""
+"""Reusable model parts: embeddings, recurrent stacks by name, language models, classifiers, attention, encoder-decoder, CNN, captioner, frame labeller, linear-chain CRF, tagger, CTC recogniser."""
 
 from rnnlab.models.attention import ATTENTIONS, Attention, masked_softmax
 from rnnlab.models.captioner import IMAGE_AS, Captioner
@@ -8,6 +8,7 @@ from rnnlab.models.language_model import LanguageModel
 from rnnlab.models.cnn import ConvEncoder, GridVector
 from rnnlab.models.crf import LinearChainCRF
 from rnnlab.models.tagger import CharWords, Tagger
+from rnnlab.models.recognizer import ConvFrontEnd, Recognizer
 from rnnlab.models.frame_labeller import FrameLabeller
 from rnnlab.models.decoder import Decoder, Memory
 from rnnlab.models.seq2seq import Seq2Seq
@@ -17,5 +18,5 @@ __all__ = [
     "OneHot", "make_input", "pretrained_embedding", "vectors_input", "POOLINGS", "SequenceClassifier", "last_hidden", "pool",
     "CELL_KINDS", "make_cell", "make_stack", "LanguageModel", "ATTENTIONS", "Attention", "masked_softmax",
     "Memory", "Decoder", "Seq2Seq", "ConvEncoder", "GridVector", "Captioner", "IMAGE_AS", "FrameLabeller",
-    "LinearChainCRF", "CharWords", "Tagger",
+    "LinearChainCRF", "CharWords", "Tagger", "ConvFrontEnd", "Recognizer",
 ]

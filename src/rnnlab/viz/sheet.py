@@ -34,7 +34,7 @@ def _wrap(text: str, width: int = 42) -> str:
 
 def plot_strips(arrays, titles: list[str], notes: list[str], path: str | Path, cmap: str = "gray") -> Path:
     """Wide 2-D arrays one under another (line images, spectrograms), each titled, with a note in grey: a
-    recogniser's transcript and the truth."""
+    recogniser's transcript (red where it differs from the note) and the truth."""
     n = len(arrays)
     width = max(a.shape[1] for a in arrays)
     fig, axes = new_figure(n, 1, figsize=(min(16.0, 2.0 + width / 25), 1.3 * n + 0.4), squeeze=False)
@@ -44,6 +44,6 @@ def plot_strips(arrays, titles: list[str], notes: list[str], path: str | Path, c
         ax.set_xlim(0, width)
         ax.set_xticks([])
         ax.set_yticks([])
-        ax.set_title(title, fontsize=9, loc="left")
+        ax.set_title(title, fontsize=9, loc="left", color="black" if title == note else "tab:red")
         ax.set_title(f"truth: {note}", fontsize=8, loc="right", color="grey")
     return save_figure(fig, path, dpi=90)

@@ -15,8 +15,7 @@ from pathlib import Path
 from rnnlab.apps.recognize.data import FORMATS, Recognition, load_recognition, read_input
 from rnnlab.apps.recognize.tasks import Alphabet, RecognizeTask, transcribe
 from rnnlab.data import DataError
-from rnnlab.models import CELL_KINDS, make_stack
-from rnnlab.models.recognizer import ConvFrontEnd, Recognizer
+from rnnlab.models import CELL_KINDS, ConvFrontEnd, Recognizer, make_stack
 from rnnlab.training import TrainConfig
 from rnnlab.training.options import Config, engine_option, option, out_option
 from rnnlab.training.runner import App, Prepared, Trained, Verb, metrics_table
@@ -96,10 +95,11 @@ def prepare(config: RecognizeConfig, meta: dict | None) -> Prepared:
                 "symbols": sorted({c for e in data.train for c in e.text})}
     symbols = set(meta["symbols"])
     for split in ("validation", "test"):
-        unknown = sorted({c for e in getattr(data, split) for c in e.text} - symbols)
-        if unknown:
-            raise DataError(data.source, f"the {split} transcripts hold symbols training never has: "
-                                         f"{''.join(unknown)!r}")
+        for e in getattr(data, split):
+            unknown = sorted(set(e.text) - symbols)
+            if unknown:
+                raise DataError(data.source, f"{e.name} in the {split} split is transcribed with "
+                                             f"{''.join(unknown)!r}, which no training transcript holds")
     return Prepared(data, meta, data.source, data.skipped)
 
 

@@ -7,6 +7,7 @@ image becomes its ink, ``height`` rows high (``rnnlab.data.transcribed``).
 
 from __future__ import annotations
 
+import logging
 import random
 from collections import Counter
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ from rnnlab.data import BadRows, DataError, split_items
 from rnnlab.data.audio import log_mel, normalise, read_wav, resample
 from rnnlab.data.transcribed import (AUDIO, IMAGES, media_files, read_line_image, read_transcripts,
                                      transcript_files)
+
+log = logging.getLogger(__name__)
 
 FORMATS = ("auto", "generated", "fsdd", "mnist", "folder")
 MEDIA = {"generated": "image", "fsdd": "audio", "mnist": "image"}
@@ -52,8 +55,14 @@ def audio_features(samples: Tensor, rate: int, n_mels: int) -> Tensor:
 
 def read_input(path: str | Path, medium: str, config, rate: int | None) -> Tensor:
     """One file as the model's ``(F, T)`` input: a recording brought to ``rate`` Hz, or a line image."""
+    other = IMAGES if medium == "audio" else AUDIO
+    if Path(path).suffix.lower() in other:
+        raise DataError(path, f"is {'an image' if medium == 'audio' else 'a recording'}; this run was trained on "
+                              f"{'recordings' if medium == 'audio' else 'line images'}")
     if medium == "audio":
         samples, own = read_wav(path)
+        if own != rate:
+            log.info("%s: resampled from %d Hz to the run's %d Hz", path, own, rate)
         return audio_features(resample(samples, own, rate), rate, config.n_mels)
     return torch.from_numpy(read_line_image(path, config.height))
 
@@ -131,8 +140,15 @@ def load_recognition(config, meta: dict | None) -> Recognition:
         if format not in ("auto", "generated"):
             raise ValueError(f"format {format!r} needs --data")
         format = "generated"
+    elif format == "generated":
+        raise ValueError("--format generated makes its own data; leave out --data")
     elif format == "auto":
         format = detect_format(Path(config.data))
+    if config.held_out_speaker is not None and format != "fsdd":
+        raise ValueError(f"--held-out-speaker is only for FSDD; the data is read as {format}")
+    if config.digits is not None and format not in ("fsdd", "mnist"):
+        raise ValueError(f"--digits is only for the sequences composed from FSDD or MNIST; the data is read as "
+                         f"{format}")
     rng = random.Random(config.split_seed)
     counts = config.sequences
     rate = meta.get("rate") if meta else None
