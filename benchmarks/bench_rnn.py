@@ -2,6 +2,7 @@
 
     python benchmarks/bench_rnn.py --quick                 # two shapes, under 2 minutes
     python benchmarks/bench_rnn.py --json docs/performance.json --markdown docs/performance.md
+    python benchmarks/bench_rnn.py --variable-only --json docs/performance.json --markdown docs/performance.md
 
 For each shape (B, T, I, H), each cell kind and each engine it measures
 tokens/s (B*T per second) for training (forward + backward of the sum of all
@@ -10,6 +11,14 @@ outputs) and for inference (forward, no_grad), beside torch.nn.RNN/GRU/LSTM
 matrix-multiply rate and reports each result's useful FLOP rate as a share of
 it, the one-token-at-a-time generation speed (B=1, H=512, 200 steps, the
 samplers' use), and the memory kept for backward at T=1000.
+
+Variable-length batches (``--variable-only`` runs these alone and keeps the
+rest of the JSON file): B=64, E=H=128, lengths drawn from an IMDB-like spread
+(10-1,000 words, clipped at 400), a Multi30k-like spread (4-30) and a fixed
+length; every cell one-way and bidirectional, training and inference; rnnlab's
+default engine beside torch.nn over a PackedSequence and torch.nn on the
+padded batch (which ignores the lengths: wrong final states and reverse
+direction). Each rep runs every contender once, in turn; medians.
 """
 
 from __future__ import annotations
@@ -24,8 +33,9 @@ from pathlib import Path
 import torch
 from machine import describe, markdown
 
-from rnnlab import Recurrent, from_torch
+from rnnlab import Bidirectional, Recurrent, from_torch
 from rnnlab.core import GRUCell
+from rnnlab.data import bucket_batches
 
 SHAPES = {"c1": (32, 100, 64, 256), "c2": (64, 50, 128, 512), "c3": (1, 200, 64, 256), "c4": (128, 35, 650, 650)}
 KINDS = {  # name: (torch module, gate blocks)
@@ -169,6 +179,102 @@ def bench_memory() -> list[dict]:
     return rows
 
 
+def length_spread(name: str, n: int, generator: torch.Generator) -> torch.Tensor:
+    """``n`` lengths: IMDB-like (log-normal, median ~175 words, 10-1,000, clipped at 400), Multi30k-like
+    (about 12 words, 4-30) or fixed (the IMDB-like clip, 400)."""
+    if name == "imdb":
+        words = torch.empty(n).log_normal_(5.16, 0.75, generator=generator).clamp(10, 1000)
+        return words.clamp(max=400).long()
+    if name == "multi30k":
+        return (torch.randn(n, generator=generator) * 4 + 12).round().clamp(4, 30).long()
+    return torch.full((n,), 400 if name == "fixed" else int(name), dtype=torch.long)
+
+
+def padding_share(lengths: torch.Tensor, batches: list[list[int]]) -> float:
+    """The share of a padded batch's steps that are padding, over all batches."""
+    padded = sum(len(b) * int(lengths[b].max()) for b in batches)
+    return 1 - int(lengths.sum()) / padded
+
+
+def bench_variable(quick: bool) -> dict:
+    """Tokens/s (real tokens, padding not counted) on batches with lengths; padding shares of the data loader."""
+    B, E, H = 64, 128, 128
+    generator = torch.Generator().manual_seed(0)
+    reps = 3 if quick else 5
+    rows = []
+    for spread in ("imdb", "multi30k", "fixed"):
+        lengths = length_spread(spread, B, generator)
+        x = torch.randn(B, int(lengths.max()), E, device=DEVICE)
+        lengths = lengths.to(DEVICE)
+        tokens = int(lengths.sum())
+        for kind in KINDS:
+            for bidirectional in (False, True):
+                torch_module = KINDS[kind][0](E, H, batch_first=True, bidirectional=bidirectional).to(DEVICE)
+                forward_cell = layers_for(kind, E, H)[1]
+                if bidirectional:
+                    layer = Bidirectional(Recurrent(forward_cell), Recurrent(layers_for(kind, E, H)[1], reverse=True))
+                else:
+                    layer = Recurrent(forward_cell)
+
+                def packed():
+                    data = torch.nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True,
+                                                                   enforce_sorted=False)
+                    return torch.nn.utils.rnn.pad_packed_sequence(torch_module(data)[0], batch_first=True)[0]
+                runners = {"rnnlab auto": lambda: layer(x, lengths=lengths)[0], "torch.nn packed": packed,
+                           "torch.nn padded": lambda: torch_module(x)[0]}
+                times = {label: {"train": [], "infer": []} for label in runners}
+                for rep in range(reps + 1):  # the first round warms up
+                    for label, run in runners.items():
+                        for mode in ("train", "infer"):
+                            sync()
+                            t0 = time.perf_counter()
+                            if mode == "train":
+                                run().sum().backward()
+                            else:
+                                with torch.no_grad():
+                                    run()
+                            sync()
+                            if rep:
+                                times[label][mode].append(time.perf_counter() - t0)
+                for label in runners:
+                    row = {"spread": spread, "cell": kind, "bidirectional": bidirectional, "engine": label,
+                           "tokens": tokens, "T": x.shape[1],
+                           **{f"{m}_tok_s": tokens / statistics.median(times[label][m]) for m in ("train", "infer")}}
+                    rows.append(row)
+                    print(f"{spread:8s} {kind:10s} {'bi ' if bidirectional else 'uni'} {label:16s} "
+                          f"train {row['train_tok_s']:8.0f}  infer {row['infer_tok_s']:8.0f} tok/s", file=sys.stderr)
+    shares = []
+    for spread, n in (("imdb", 25000), ("multi30k", 29000)):
+        lengths = length_spread(spread, n, generator)
+        order = torch.randperm(n, generator=generator).tolist()
+        random_batches = [order[k:k + B] for k in range(0, n, B)]
+        shares.append({"spread": spread, "texts": n, "random": padding_share(lengths, random_batches),
+                       "bucketed": padding_share(lengths, bucket_batches(lengths.tolist(), B, seed=0))})
+    return {"rows": rows, "padding": shares, "B": B, "E": E, "H": H}
+
+
+def variable_table(result: dict) -> list[str]:
+    lines = ["| lengths | cell | directions | train tok/s | x packed | x padded | infer tok/s | x packed | x padded |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|"]
+    rows = result["rows"]
+    index = {(r["spread"], r["cell"], r["bidirectional"], r["engine"]): r for r in rows}
+    for r in rows:
+        if r["engine"] != "rnnlab auto":
+            continue
+        key = (r["spread"], r["cell"], r["bidirectional"])
+        p, q = index[key + ("torch.nn packed",)], index[key + ("torch.nn padded",)]
+        lines.append(f"| {r['spread']} (T={r['T']}) | {r['cell']} | {'both' if r['bidirectional'] else 'one'} | "
+                     f"{r['train_tok_s']:,.0f} | {r['train_tok_s'] / p['train_tok_s']:.2f} | "
+                     f"{r['train_tok_s'] / q['train_tok_s']:.2f} | {r['infer_tok_s']:,.0f} | "
+                     f"{r['infer_tok_s'] / p['infer_tok_s']:.2f} | {r['infer_tok_s'] / q['infer_tok_s']:.2f} |")
+    lines += ["", "Padding share of the data loader's batches (B=64): random batches against `rnnlab.data."
+              "bucket_batches` (sort inside pools of 50 batches, then shuffle the batches):", "",
+              "| lengths | texts | random | bucketed |", "|---|---:|---:|---:|"]
+    for r in result["padding"]:
+        lines.append(f"| {r['spread']} | {r['texts']:,} | {100 * r['random']:.1f}% | {100 * r['bucketed']:.1f}% |")
+    return lines
+
+
 def ratio_table(rows: list[dict]) -> list[str]:
     lines = ["| shape (B, T, I, H) | cell | engine | train tok/s | x torch.nn | infer tok/s | x torch.nn | "
              "train % of peak |", "|---|---|---|---:|---:|---:|---:|---:|"]
@@ -190,7 +296,26 @@ def write_markdown(path: Path, result: dict) -> None:
              "`x torch.nn` is the ratio to torch.nn.RNN/GRU/LSTM in the same run (for the chapter's GRU, to "
              "torch.nn.GRU, which computes the other reset form). `gru-before` is the chapter's GRU, "
              "`gru-after` torch's. Whether a compiled time loop would do better: docs/performance-compiled.md.",
-             "", *ratio_table(result["layers"]), "",
+             "", *ratio_table(result["layers"]), ""]
+    if "variable" in result:
+        v = result["variable"]
+        lines += [f"## Variable-length batches (B={v['B']}, E=H={v['H']}, float32)", "",
+                  "Tokens/s count real tokens, not padding. `x packed`: the ratio to torch.nn over a "
+                  "PackedSequence; `x padded`: to torch.nn on the padded batch, which ignores the lengths (wrong "
+                  "final states and reverse direction). `chapter GRU` (gru-before) is compared with torch.nn.GRU. "
+                  f"Measured by `{v.get('command', result['command'])}`.", "", *variable_table(v), ""]
+    if "sentiment" in result:
+        e = result["sentiment"]
+        lines += ["## End to end: `rnnlab sentiment train` on an IMDB-shaped corpus", "",
+                  f"{e['texts']:,} generated texts with IMDB's length spread (mean {e['mean_words']:.0f} words, "
+                  f"clipped at 400), the default model (bidirectional LSTM 64, batches of 64 bucketed by length), "
+                  f"{e['train_batches']} training batches an epoch. Time a step from two step counts, so reading "
+                  f"the data and building the model are left out. `torch`: what the default engine chose before "
+                  f"(torch's packed kernels). Measured by `{e['command']}`.", "",
+                  "| engine | seconds a step | minutes an epoch |", "|---|---:|---:|"]
+        lines += [f"| {r['engine']} | {r['seconds_a_step']:.2f} | {r['epoch_minutes']:.1f} |" for r in e["rows"]]
+        lines.append("")
+    lines += [
              "## One token at a time (B=1, H=512, 200 steps, state carried)", "",
              "| cell | rnnlab tok/s | torch.nn tok/s | ratio |", "|---|---:|---:|---:|"]
     for r in result["generation"]:
@@ -209,16 +334,27 @@ def main() -> None:
     parser.add_argument("--json", help="write the numbers to this file")
     parser.add_argument("--markdown", help="write the tables to this Markdown file")
     parser.add_argument("--device", default="cpu", help="cpu or cuda (default %(default)s)")
+    parser.add_argument("--variable-only", action="store_true",
+                        help="only the variable-length batches; the other results are kept from --json")
     args = parser.parse_args()
     global DEVICE
     DEVICE = torch.device(args.device)
     torch.manual_seed(0)
-    shapes = args.shapes or (["c1", "c3"] if args.quick else list(SHAPES))
-    peak = matmul_peak(args.quick)
-    print(f"matmul peak {peak:.0f} GFLOP/s", file=sys.stderr)
-    result = {"command": "python benchmarks/bench_rnn.py " + " ".join(sys.argv[1:]), "machine": describe(),
-              "peak_gflops": peak, "layers": [r for s in shapes for r in bench_shape(s, args.quick, peak)],
-              "generation": bench_generation(args.quick), "memory": bench_memory() if DEVICE.type == "cpu" else []}
+    command = "python benchmarks/bench_rnn.py " + " ".join(sys.argv[1:])
+    if args.variable_only:
+        if not (args.json and Path(args.json).exists()):
+            parser.error("--variable-only keeps the other results of --json FILE; run the whole benchmark first")
+        result = json.loads(Path(args.json).read_text())
+    else:
+        shapes = args.shapes or (["c1", "c3"] if args.quick else list(SHAPES))
+        peak = matmul_peak(args.quick)
+        print(f"matmul peak {peak:.0f} GFLOP/s", file=sys.stderr)
+        result = {"command": command, "machine": describe(), "peak_gflops": peak,
+                  "layers": [r for s in shapes for r in bench_shape(s, args.quick, peak)],
+                  "generation": bench_generation(args.quick),
+                  "memory": bench_memory() if DEVICE.type == "cpu" else []}
+    result["variable"] = {**bench_variable(args.quick), "command": command, "machine": describe()}
+    print("\n".join(variable_table(result["variable"])))
     print("\n".join(ratio_table(result["layers"])))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")

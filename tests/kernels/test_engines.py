@@ -7,13 +7,14 @@ from conformance import SPEC_IDS, SPECS, flat
 from rnnlab import Bidirectional, Recurrent, Stacked
 from rnnlab.core import LSTMState, map_state
 from rnnlab.kernels import ElmanFunction, GRUFunction, LSTMFunction, choose_engine, length_mask
+from rnnlab.kernels.segments import piece_ends
 
 F, H, B, T = 3, 4, 5, 7
 LENGTHS = torch.tensor([4, 7, 1, 6, 4])
 
 
 def engines(spec):
-    return ["bptt"] + (["torch"] if spec.torch_module is not None else [])
+    return ["bptt"] + (["torch"] if spec.torch_module is not None else []) + ["auto"]
 
 
 def cases():
@@ -115,6 +116,30 @@ def test_bias_free_cells():
         for engine in engines(spec):
             torch.testing.assert_close(Recurrent(cell, engine=engine)(x, lengths=LENGTHS)[0],
                                        Recurrent(cell, engine="reference")(x, lengths=LENGTHS)[0])
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=SPEC_IDS)
+@pytest.mark.parametrize("grad", [True, False], ids=["train", "infer"])
+def test_auto_runs_lengths_in_pieces_of_time_equal_to_the_reference(spec, grad):
+    """Sequences ending inside pieces (masked), pieces where none ends (fixed), rows dropping out, padding past
+    every length: values, final states and every gradient equal the reference loop's."""
+    torch.manual_seed(0)
+    lengths = torch.tensor([5, 2, 9, 3, 8, 4, 6, 7, 2, 5])
+    assert piece_ends(lengths.tolist()) == [2, 3, 5, 7, 9]
+    for form, layer in _forms(spec, torch.float64).items():
+        x = torch.randn(10, 11, layer.input_size if hasattr(layer, "input_size") else F, dtype=torch.float64,
+                        requires_grad=True)
+        state = map_state(lambda t: torch.randn_like(t).requires_grad_(), layer.initial_state(10, dtype=torch.float64))
+        auto = _clone_layer(layer, "auto")
+        with torch.set_grad_enabled(grad):
+            assert choose_engine("auto", spec.make(F, H), x, lengths) == "segments"
+        if grad:
+            for a, b in zip(_run_and_grads(auto, x, state, lengths), _run_and_grads(layer, x, state, lengths)):
+                torch.testing.assert_close(a, b, atol=1e-12, rtol=1e-10)
+        else:
+            with torch.no_grad():
+                for a, b in zip(flat(auto(x, state, lengths)), flat(layer(x, state, lengths))):
+                    torch.testing.assert_close(a, b, atol=1e-12, rtol=1e-10)
 
 
 def test_engine_choice_and_errors():

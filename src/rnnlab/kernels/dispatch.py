@@ -5,7 +5,10 @@
   and the backward derived by hand (see ``lstm``, ``gru``, ``elman``).
 - ``torch``: torch's fused kernels, where they compute the same function.
 - ``auto``: the fastest of these for the cell, the device and whether a
-  gradient is wanted, from the measurements in docs/performance.md.
+  gradient is wanted, from the measurements in docs/performance.md. With
+  lengths on the CPU it never takes torch's packed kernels (5-7x slower
+  there): ``segments`` runs the batch in pieces of time, each on the fastest
+  fixed-length engine (see ``segments``).
 
 Nothing here tests a cell's class: the cell says which kernels compute its
 function (``cell.engines()``), and a cell of a user's own, which names none,
@@ -23,6 +26,7 @@ from rnnlab.kernels.fused import torch_sequence
 from rnnlab.kernels.gru import GRUFunction
 from rnnlab.kernels.lstm import LSTMFunction
 from rnnlab.kernels.masks import length_mask
+from rnnlab.kernels.segments import run_pieces
 from rnnlab.kernels.step import infer_step
 
 
@@ -69,14 +73,20 @@ def check_engine_for(engine: str, cell, where: str = "engine") -> None:
         raise ValueError(f"{where} 'torch' has no kernel for {what}; use engine 'bptt', 'reference' or 'auto'")
 
 
-def choose_engine(engine: str, cell, x: Tensor) -> str:
-    """Resolve ``auto`` to the fastest engine for the cell, device and gradient; check any other."""
+def choose_engine(engine: str, cell, x: Tensor, lengths: Tensor | None = None) -> str:
+    """Resolve ``auto`` to the fastest engine for the cell, device, gradient and lengths; check any other.
+
+    ``segments`` (only from ``auto``): lengths on the CPU, run in pieces of
+    time on the fixed-length choice below (``rnnlab.kernels.segments``).
+    """
     check_engine_for(engine, cell)
     if engine != "auto":
         return engine
     runs = cell.engines()
     if runs.kernel not in KERNELS:
         return "torch" if runs.fused else "reference"  # a cell of the user's own: only the loop knows it
+    if lengths is not None and not x.is_cuda and x.shape[1] > 1:
+        return "segments"  # torch's packed kernels are 5-7x slower on the CPU
     if runs.fused is None:
         return "bptt"  # the chapter's GRU: no fused kernel anywhere
     if x.is_cuda:
@@ -92,6 +102,10 @@ def run_sequence(engine: str, cell, x: Tensor, state, lengths: Tensor | None):
     """``(y: (B, T, H), final_state)`` for ``x: (B, T, F)``, an initial state and optional lengths."""
     if engine == "torch":
         return torch_sequence(cell, x, state, lengths)
+    if engine == "segments":
+        fixed = choose_engine("auto", cell, x)
+        return run_pieces(lambda part, s: run_sequence(fixed, cell, part, s, None),
+                          lambda part, s, steps: run_sequence("bptt", cell, part, s, steps), x, state, lengths)
     if x.shape[1] == 1 and not _wants_grad(cell, x, state):  # one token at a time, as samplers go
         h, state = infer_step(cell, x[:, 0], state)  # lengths are all 1 here: every row takes the step
         return h.unsqueeze(1), state  # (B, 1, H)

@@ -59,7 +59,7 @@ class Recurrent(Layer):
             self.cell.check_state(state, B)
         if self.reverse:
             x = reverse_padded(x, lengths)
-        engine = choose_engine(self.engine, self.cell, x)
+        engine = choose_engine(self.engine, self.cell, x, lengths)
         if engine != "reference":
             y, state = run_sequence(engine, self.cell, x, state, lengths)
             return (reverse_padded(y, lengths) if self.reverse else y), state
