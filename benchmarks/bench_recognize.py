@@ -39,7 +39,7 @@ MNIST = recognize.RecognizeConfig(data=str(DATA / "mnist"), sequences=(6000, 300
 CASES = {
     "default": dict(config=recognize.RecognizeConfig(), task="default"),
     "default-none": dict(config=recognize.RecognizeConfig(encoder="none"), task="default"),
-    "fsdd": dict(config=limited(FSDD, 15, 15), task="fsdd"),
+    "fsdd": dict(config=limited(FSDD, 12, 15), task="fsdd"),
     "fsdd-none": dict(config=limited(FSDD, 15, 15, encoder="none"), task="fsdd"),
     "mnist": dict(config=limited(MNIST, 15, 15), task="mnist"),
     "mnist-none": dict(config=limited(MNIST, 15, 15, encoder="none"), task="mnist"),

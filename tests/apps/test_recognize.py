@@ -128,7 +128,7 @@ def test_bad_files_in_a_training_folder_stop_the_run_or_are_skipped(tmp_path, ca
         assert not (tmp_path / "run").exists()
         assert main([*train, "--data", str(folder), "--out", str(tmp_path / folder.name), "--skip-bad-rows"]) == 0
         assert "skipped 1" in capsys.readouterr().out
-    for option in (["--held-out-speaker", "theo"], ["--digits", "2,3"]):
+    for option in (["--held-out-speaker", "theo"], ["--digits", "2,3"], ["--perturb", "0.1"]):
         assert main([*train, "--data", str(missing), *option]) == 2
         assert "only for" in capsys.readouterr().err
 
@@ -165,6 +165,18 @@ def test_the_generated_default_tests_on_words_training_never_shows(tmp_path):
                                                        hidden_size=32, layers=1, out=str(tmp_path / "run"),
                                                        train=FAST))
     assert set(result.test) >= {"cer", "wer", "sequence_accuracy"} and (tmp_path / "run" / "test-sheet.png").exists()
+
+
+def test_speed_perturbation_moves_the_pitch_of_a_recording():
+    import torch
+    from rnnlab.apps.recognize.composed import connected_digits
+    from rnnlab.data.audio import log_mel
+
+    recording = [(torch.from_numpy(np.sin(2 * np.pi * 1000 * np.arange(4000) / 8000)).float(), "1")]
+    plain = connected_digits(recording, 1, (1, 1), 8000, random.Random(0))[0][0]
+    faster = connected_digits(recording, 1, (1, 1), 8000, random.Random(0), speed=0.3)[0][0]
+    peak = [int(log_mel(u, 8000).mean(1).argmax()) for u in (plain, faster)]
+    assert peak[0] != peak[1]
 
 
 @pytest.mark.skipif(not (SHARED / "fsdd" / "recordings").is_dir(), reason="../shared/data/fsdd is absent")

@@ -73,17 +73,25 @@ class ConvFrontEnd(nn.Module):
 
 
 class Recognizer(nn.Module):
-    """``log P(symbol | step) = log_softmax(W_y h_t + b_y)`` over the blank and K symbols, with ``h`` the recurrent
-    stack over the front-end's ``v`` (or ``v`` itself without one: the no-recurrence baseline).
+    """``log P(symbol | step) = log_softmax(W_y [h_t; v_t] + b_y)`` over the blank and K symbols, with ``h`` the
+    recurrent stack over the front-end's ``v``.
 
-    Inputs: ``x (B, 1, F, T)`` float, ``lengths (B,)`` valid columns.
+    ``skip``: ``v_t`` reaches the output beside ``h_t`` (a residual path, the
+    chapter's remedy for vanishing gradients): the front-end learns from the
+    first step while the recurrent layers, whose gradient crosses them, catch
+    up; without it CTC waits for them through a long plateau. Without a
+    recurrent stack the output reads ``v_t`` alone (the no-recurrence
+    baseline). Inputs: ``x (B, 1, F, T)`` float, ``lengths (B,)`` valid columns.
     """
 
-    def __init__(self, front: ConvFrontEnd, rnn: Stacked | None, symbols: int, dropout: float = 0.0) -> None:
+    def __init__(self, front: ConvFrontEnd, rnn: Stacked | None, symbols: int, dropout: float = 0.0,
+                 skip: bool = True) -> None:
         super().__init__()
         self.front, self.rnn = front, rnn
+        self.skip = skip and rnn is not None
         self.drop = nn.Dropout(dropout)
-        self.W_y = nn.Linear(rnn.output_size if rnn is not None else front.size, symbols + 1)
+        size = front.size if rnn is None else rnn.output_size + (front.size if self.skip else 0)
+        self.W_y = nn.Linear(size, symbols + 1)
 
     def forward(self, x: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
         """``(B, T', K + 1)`` log-probabilities and the ``(B,)`` steps of each item."""
@@ -91,6 +99,8 @@ class Recognizer(nn.Module):
         h = v
         if self.rnn is not None:
             h, _ = self.rnn(self.drop(v), None, lengths.clamp(min=1))
+            if self.skip:
+                h = torch.cat([h, v], dim=-1)  # (B, T', H_out + size)
         return self.W_y(self.drop(h)).float().log_softmax(-1), lengths
 
     def loss(self, x: Tensor, lengths: Tensor, targets: Tensor, target_lengths: Tensor) -> Tensor:

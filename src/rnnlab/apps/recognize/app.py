@@ -37,6 +37,8 @@ class RecognizeConfig(Config):
                                          "sequences)", group="data")
     held_out_speaker: str | None = option(None, "FSDD: test on every recording of this speaker instead of the "
                                                 "recordings numbered 0-4", metavar="NAME", group="data")
+    perturb: float = option(0.0, "FSDD: play each training recording up to this much faster or slower (0.1: "
+                                 "0.9-1.1x), moving its pitch and formants like another speaker's", group="data")
     skip_bad_rows: bool = option(False, "count and skip bad lines and files instead of stopping", group="data")
     validation: float | int = option(0.1, "share of the training recordings, images or files validated on",
                                      group="data")
@@ -62,6 +64,8 @@ class RecognizeConfig(Config):
     hidden_size: int = option(128, "units a direction", group="model")
     bidirectional: bool = option(True, "left to right only (default: bidirectional)", flag="--causal",
                                  group="model")
+    skip: bool = option(True, "the output reads the recurrent layers alone, not the front-end's vector beside them",
+                        flag="--no-skip", group="model")
     dropout: float = option(0.2, "", group="model")
     engine: str = engine_option()
     batch_size: int = option(16, "sequences a batch", group="model")
@@ -76,7 +80,7 @@ class RecognizeConfig(Config):
         self.check_choices()
         self.check_at_least(("layers", "hidden_size", "frame_size", "batch_size", "n_mels", "height", "beam"))
         self.check_at_least(("sheet",), 0)
-        self.check_fractions(("dropout",))
+        self.check_fractions(("dropout", "perturb"))
         self.tuples("sequences", "digits", "channels")
         if len(self.sequences) != 3 or min(self.sequences) < 1:
             raise ValueError(f"sequences must be three positive counts (train, validation, test); received "
@@ -109,7 +113,7 @@ def build_model(config: RecognizeConfig, meta: dict) -> Recognizer:
     rnn = None if config.encoder == "none" else make_stack(config.encoder, config.frame_size, config.hidden_size,
                                                             config.layers, config.dropout, config.bidirectional,
                                                             engine=config.engine)
-    return Recognizer(front, rnn, len(meta["symbols"]), config.dropout)
+    return Recognizer(front, rnn, len(meta["symbols"]), config.dropout, config.skip)
 
 
 def task(config: RecognizeConfig, prepared: Prepared) -> RecognizeTask:

@@ -89,13 +89,20 @@ def read_recordings(recordings: list[Recording], rate: int) -> list[tuple[Tensor
 
 
 def connected_digits(recordings: list[tuple[Tensor, str]], n: int, digits: tuple[int, int], rate: int,
-                     rng: random.Random) -> list[tuple[Tensor, str]]:
-    """``n`` utterances ``(samples, "4071")`` of ``digits`` (shortest, longest) recordings each."""
+                     rng: random.Random, speed: float = 0.0) -> list[tuple[Tensor, str]]:
+    """``n`` utterances ``(samples, "4071")`` of ``digits`` (shortest, longest) recordings each.
+
+    ``speed``: each recording is played up to this much faster or slower
+    (speed perturbation, Ko et al. 2015: 0.1 is 0.9-1.1x), which moves its
+    pitch and formants the way another speaker's would.
+    """
     out = []
     for _ in range(n):
         chosen = [rng.choice(recordings) for _ in range(rng.randint(*digits))]
         pieces = [torch.zeros(int(rate * rng.uniform(0.05, 0.3)))]
         for samples, _ in chosen:
+            if speed:
+                samples = resample(samples, rate, round(rate / rng.uniform(1 - speed, 1 + speed)))
             pieces += [samples * 10 ** (rng.uniform(-6, 6) / 20), torch.zeros(int(rate * rng.uniform(0.05, 0.4)))]
         utterance = torch.cat(pieces)
         generator = torch.Generator().manual_seed(rng.getrandbits(32))

@@ -146,6 +146,8 @@ def load_recognition(config, meta: dict | None) -> Recognition:
         format = detect_format(Path(config.data))
     if config.held_out_speaker is not None and format != "fsdd":
         raise ValueError(f"--held-out-speaker is only for FSDD; the data is read as {format}")
+    if config.perturb and format != "fsdd":
+        raise ValueError(f"--perturb is only for FSDD; the data is read as {format}")
     if config.digits is not None and format not in ("fsdd", "mnist"):
         raise ValueError(f"--digits is only for the sequences composed from FSDD or MNIST; the data is read as "
                          f"{format}")
@@ -165,7 +167,8 @@ def load_recognition(config, meta: dict | None) -> Recognition:
         for pool, n, split in zip(pools, counts, ("train", "validation", "test")):
             if not pool:
                 raise DataError(config.data, f"leaves no recordings for {split}; give a positive --validation")
-            utterances = connected_digits(read_recordings(pool, rate), n, config.digits or (3, 7), rate, rng)
+            utterances = connected_digits(read_recordings(pool, rate), n, config.digits or (3, 7), rate, rng,
+                                          config.perturb if split == "train" else 0.0)
             splits.append([Example(audio_features(s, rate, config.n_mels), text, f"{split}-{k}")
                            for k, (s, text) in enumerate(utterances)])
         speaker = f", speaker {config.held_out_speaker} held out" if config.held_out_speaker else ""
