@@ -70,6 +70,16 @@ def write_markdown(records: list[dict]) -> None:
         t = r["test"]
         lines.append(f"| {name} | {r['encoder']} | {r['target']} | {100 * t['cer']:.2f} | {100 * t['wer']:.2f} | "
                      f"{100 * t['sequence_accuracy']:.1f} | {r['seconds'] / 60:.1f} | {r['stopped']} |")
+    lines += ["", "The recurrent layers beside the same front-end without them:", "",
+              "| task | CER with the BiLSTM | CER without recurrence | relative error cut |", "|---|---:|---:|---:|"]
+    for name, r in latest.items():
+        if f"{name}-none" in latest:
+            ours, theirs = r["test"]["cer"], latest[f"{name}-none"]["test"]["cer"]
+            lines.append(f"| {name} | {100 * ours:.2f} | {100 * theirs:.2f} | {100 * (1 - ours / theirs):.0f}% |")
+    speakers = [r["test"]["cer"] for n, r in latest.items() if r["target"] == TARGET["fsdd-speaker"]]
+    if speakers:
+        lines += ["", f"Held-out speakers: mean CER {100 * sum(speakers) / len(speakers):.2f}% over "
+                      f"{len(speakers)} speakers, worst {100 * max(speakers):.2f}%."]
     r = next(iter(latest.values()))
     lines += ["", f"Machine: {markdown(r['machine'])}. Commands: "
               + ", ".join(f"`{x['command']}`" for x in latest.values()) + "."]
