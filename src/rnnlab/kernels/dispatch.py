@@ -78,10 +78,11 @@ def choose_engine(engine: str, cell, x: Tensor, lengths: Tensor | None = None) -
 
     With lengths on the CPU (docs/performance.md, "Variable-length
     batches"): training runs in ``segments`` (only from ``auto``: pieces of
-    time on the fixed-length choice below, ``rnnlab.kernels.segments``), 3-7x
-    torch's packed kernels and 1.0-2.0x torch on the padded batch for an
-    IMDB-like spread; inference takes torch's packed kernels where the cell
-    has one (the chapter's GRU has none: segments).
+    time on the fixed-length choice below, ``rnnlab.kernels.segments``),
+    4-9x torch's packed kernels and 1.2-1.9x torch on the padded batch for
+    an IMDB-like spread (about 1x both for short sentences); inference takes
+    torch's packed kernels where the cell has one (the chapter's GRU has
+    none: segments).
     """
     check_engine_for(engine, cell)
     if engine != "auto":
@@ -91,8 +92,8 @@ def choose_engine(engine: str, cell, x: Tensor, lengths: Tensor | None = None) -
         return "torch" if runs.fused else "reference"  # a cell of the user's own: only the loop knows it
     if lengths is not None and not x.is_cuda and x.shape[1] > 1:
         if runs.fused is not None and not _wants_grad(cell, x) and bool(lengths.min() != lengths.max()):
-            return "torch"  # inference: torch's packed kernels are the fastest on the CPU (1.2-1.6x segments)
-        return "segments"  # training: torch's packed kernels are 3-7x slower than segments on the CPU
+            return "torch"  # inference: torch's packed kernels are the fastest on the CPU (1.1-1.3x segments)
+        return "segments"  # training: torch's packed kernels are 4-9x slower than segments on the CPU
     if runs.fused is None:
         return "bptt"  # the chapter's GRU: no fused kernel anywhere
     if x.is_cuda:
