@@ -6,9 +6,10 @@
 - ``torch``: torch's fused kernels, where they compute the same function.
 - ``auto``: the fastest of these for the cell, the device and whether a
   gradient is wanted, from the measurements in docs/performance.md. With
-  lengths on the CPU it never takes torch's packed kernels (5-7x slower
-  there): ``segments`` runs the batch in pieces of time, each on the fastest
-  fixed-length engine (see ``segments``).
+  lengths on the CPU it never trains through torch's packed kernels (4-9x
+  slower there): ``segments`` runs the batch in pieces of time, each on the
+  fastest fixed-length engine (see ``segments``); inference, where torch's
+  packed kernels are the fastest, takes them.
 
 Nothing here tests a cell's class: the cell says which kernels compute its
 function (``cell.engines()``), and a cell of a user's own, which names none,
