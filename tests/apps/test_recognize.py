@@ -133,6 +133,21 @@ def test_bad_files_in_a_training_folder_stop_the_run_or_are_skipped(tmp_path, ca
         assert "only for" in capsys.readouterr().err
 
 
+def test_official_splits_a_sample_rate_and_a_file_for_a_folder(tmp_path, capsys):
+    from rnnlab.apps.recognize.app import prepare
+
+    folders = [tone_folder(tmp_path / name, n, seed) for name, n, seed in (("train", 20, 0), ("dev", 4, 1),
+                                                                           ("test", 5, 2))]
+    config = recognize.RecognizeConfig(data=str(folders[0]), validation_data=str(folders[1]),
+                                       test_data=str(folders[2]), sample_rate=16000, n_mels=16)
+    prepared = prepare(config, None)
+    data = prepared.data
+    assert (len(data.train), len(data.validation), len(data.test)) == (20, 4, 5)
+    assert prepared.meta["rate"] == 16000 and data.test[0].input.shape[0] == 16
+    assert main(["recognize", "train", "--data", str(folders[0] / "u0.wav"), *QUIET]) == 2
+    assert "u0.wav: is a file; expected a folder" in capsys.readouterr().err
+
+
 def test_a_folder_of_line_images_and_a_broken_image(tmp_path, capsys):
     folder = tmp_path / "lines"
     folder.mkdir()

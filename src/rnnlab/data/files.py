@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PIL import Image, UnidentifiedImageError
+
 from rnnlab.data.errors import DataError
 
 
@@ -41,8 +43,6 @@ def read_lines(path: str | Path) -> list[tuple[int, str]]:
 
 def read_picture(path: str | Path):
     """A ``PIL.Image`` read whole; one DataError for a missing, unreadable or corrupt file."""
-    from PIL import Image, UnidentifiedImageError
-
     path = Path(path)
     if not path.is_file():
         raise DataError(path, "no such image")
