@@ -303,7 +303,12 @@ def write_markdown(path: Path, result: dict) -> None:
                   "Tokens/s count real tokens, not padding. `x packed`: the ratio to torch.nn over a "
                   "PackedSequence; `x padded`: to torch.nn on the padded batch, which ignores the lengths (wrong "
                   "final states and reverse direction). `chapter GRU` (gru-before) is compared with torch.nn.GRU. "
-                  f"Measured by `{v.get('command', result['command'])}`.", "", *variable_table(v), ""]
+                  "`rnnlab auto` trains every cell, and infers with the LSTM and the chapter's GRU, in pieces of "
+                  "time cut where they save more work than they cost (`rnnlab.kernels.segments`); the LSTM's pieces "
+                  "run on oneDNN with the state held past each length by pinned gates (`fused.held_sequence`). "
+                  "It infers with torch's GRU and the Elman RNN over torch's packed kernels, the fastest there. "
+                  "One random batch of each spread, medians of interleaved repeats; the machine is noisy (+-40% "
+                  f"between runs). Measured by `{v.get('command', result['command'])}`.", "", *variable_table(v), ""]
     if "sentiment" in result:
         e = result["sentiment"]
         lines += ["## End to end: `rnnlab sentiment train` on an IMDB-shaped corpus", "",

@@ -7,7 +7,8 @@ from conformance import SPEC_IDS, SPECS, flat
 from rnnlab import Bidirectional, Recurrent, Stacked
 from rnnlab.core import LSTMState, map_state
 from rnnlab.kernels import ElmanFunction, GRUFunction, LSTMFunction, choose_engine, length_mask
-from rnnlab.kernels.segments import piece_ends
+from rnnlab.kernels.fused import held_sequence
+from rnnlab.kernels import segments
 
 F, H, B, T = 3, 4, 5, 7
 LENGTHS = torch.tensor([4, 7, 1, 6, 4])
@@ -120,28 +121,70 @@ def test_bias_free_cells():
 
 @pytest.mark.parametrize("spec", SPECS, ids=SPEC_IDS)
 @pytest.mark.parametrize("grad", [True, False], ids=["train", "infer"])
-def test_auto_runs_lengths_in_pieces_of_time_equal_to_the_reference(spec, grad):
-    """Sequences ending inside pieces (masked), pieces where none ends (fixed), rows dropping out, padding past
-    every length: values, final states and every gradient equal the reference loop's."""
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=["f64", "f32"])
+@pytest.mark.parametrize("piece_cost", [0, 1e9], ids=["a-piece-per-length", "one-piece"])
+def test_auto_runs_lengths_in_pieces_of_time_equal_to_the_reference(spec, grad, dtype, piece_cost, monkeypatch):
+    """Sequences ending inside pieces (masked, or held on the fused LSTM in float32), pieces where none ends
+    (fixed), rows dropping out, padding past every length: values, final states and every gradient equal the
+    reference loop's."""
     torch.manual_seed(0)
+    monkeypatch.setattr(segments, "PIECE_COST", piece_cost)
     lengths = torch.tensor([5, 2, 9, 3, 8, 4, 6, 7, 2, 5])
-    assert piece_ends(lengths.tolist()) == [2, 3, 5, 7, 9]
-    for form, layer in _forms(spec, torch.float64).items():
-        x = torch.randn(10, 11, layer.input_size if hasattr(layer, "input_size") else F, dtype=torch.float64,
+    assert segments.piece_ends(lengths.tolist()) == ([2, 3, 4, 5, 6, 7, 8, 9] if piece_cost == 0 else [9])
+    tolerance = {"atol": 1e-12, "rtol": 1e-10} if dtype == torch.float64 else {"atol": 2e-6, "rtol": 1e-5}
+    for form, layer in _forms(spec, dtype).items():
+        x = torch.randn(10, 11, layer.input_size if hasattr(layer, "input_size") else F, dtype=dtype,
                         requires_grad=True)
-        state = map_state(lambda t: torch.randn_like(t).requires_grad_(), layer.initial_state(10, dtype=torch.float64))
+        state = map_state(lambda t: torch.randn_like(t).requires_grad_(), layer.initial_state(10, dtype=dtype))
         auto = _clone_layer(layer, "auto")
-        with torch.set_grad_enabled(grad):  # inference: torch's packed kernels where the cell has one
-            expected = "segments" if grad or spec.torch_module is None else "torch"
-            assert choose_engine("auto", spec.make(F, H), x, lengths) == expected
+        with torch.set_grad_enabled(grad):  # inference: torch's packed kernels for its GRU and Elman
+            packed = not grad and spec.torch_module is not None and spec.name != "lstm"
+            assert choose_engine("auto", spec.make(F, H), x, lengths) == ("torch" if packed else "segments")
             assert choose_engine("auto", spec.make(F, H), x, torch.full((10,), 11)) == "segments"
         if grad:
             for a, b in zip(_run_and_grads(auto, x, state, lengths), _run_and_grads(layer, x, state, lengths)):
-                torch.testing.assert_close(a, b, atol=1e-12, rtol=1e-10)
+                torch.testing.assert_close(a, b, **tolerance)
         else:
             with torch.no_grad():
                 for a, b in zip(flat(auto(x, state, lengths)), flat(layer(x, state, lengths))):
-                    torch.testing.assert_close(a, b, atol=1e-12, rtol=1e-10)
+                    torch.testing.assert_close(a, b, **tolerance)
+
+
+def test_pieces_follow_the_spread_of_the_lengths():
+    """Cuts where they save more work than a piece costs: several for a wide spread, none for a narrow one."""
+    wide = [10, 12, 15, 20, 30, 45, 60, 90, 120, 160, 200, 260, 330, 400] * 4
+    narrow = [11, 12, 12, 13, 13, 14] * 10
+    assert segments.piece_ends(wide)[-1] == 400 and len(segments.piece_ends(wide)) >= 4
+    assert segments.piece_ends(narrow) == [14]
+    assert segments.piece_ends([7] * 8) == [7]
+    assert segments.piece_ends([3, 1, 2], piece_cost=0) == [1, 2, 3]
+
+
+@pytest.mark.parametrize("spec", [s for s in SPECS if s.name in ("lstm", "gru-after")], ids=lambda s: s.name)
+@pytest.mark.parametrize("grad", [True, False], ids=["train", "infer"])
+def test_held_sequence_equals_the_reference_loop(spec, grad):
+    """torch's fused kernel on the padded batch with the state held by pinned gates: each sequence's outputs,
+    its final state at its own length and every gradient, whatever the padding holds (NaN, huge values)."""
+    torch.manual_seed(0)
+    cell = spec.make(F, H)
+    clean = torch.randn(B, T, F).masked_fill(~length_mask(LENGTHS, T).unsqueeze(2), 0.0)
+    dirty = clean.clone()
+    dirty[0, 4:], dirty[2, 1:] = float("nan"), 1e30  # padding past lengths 4 and 1
+    state = map_state(lambda t: torch.randn_like(t), cell.initial_state(B))
+    results = []
+    for x, run in ((dirty, lambda x, s: held_sequence(cell, x, s, LENGTHS)),
+                   (clean, lambda x, s: Recurrent(cell, engine="reference")(x, s, LENGTHS))):
+        x, s = x.clone().requires_grad_(grad), map_state(lambda t: t.clone().requires_grad_(grad), state)
+        with torch.set_grad_enabled(grad):
+            y, final = run(x, s)
+            results.append([y, *flat(final)])
+            if grad:
+                torch.manual_seed(1)
+                loss = sum((t * torch.randn(t.shape)).sum() for t in results[-1])
+                results[-1] += torch.autograd.grad(loss, [x, *flat(s), *cell.parameters()])
+    assert len(results[0]) == len(results[1])
+    for a, b in zip(*results):
+        torch.testing.assert_close(a, b, atol=2e-6, rtol=1e-5)
 
 
 def test_engine_choice_and_errors():

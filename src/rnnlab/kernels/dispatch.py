@@ -6,10 +6,10 @@
 - ``torch``: torch's fused kernels, where they compute the same function.
 - ``auto``: the fastest of these for the cell, the device and whether a
   gradient is wanted, from the measurements in docs/performance.md. With
-  lengths on the CPU it never trains through torch's packed kernels (4-9x
+  lengths on the CPU it never trains through torch's packed kernels (1.1-9x
   slower there): ``segments`` runs the batch in pieces of time, each on the
-  fastest fixed-length engine (see ``segments``); inference, where torch's
-  packed kernels are the fastest, takes them.
+  fastest engine for it (see ``segments``); inference takes torch's packed
+  kernels where they are the fastest (its GRU, the Elman RNN).
 
 Nothing here tests a cell's class: the cell says which kernels compute its
 function (``cell.engines()``), and a cell of a user's own, which names none,
@@ -23,7 +23,7 @@ from torch import Tensor
 
 from rnnlab.core import LSTMState
 from rnnlab.kernels.elman import ElmanFunction
-from rnnlab.kernels.fused import torch_sequence
+from rnnlab.kernels.fused import held_sequence, holds, torch_sequence
 from rnnlab.kernels.gru import GRUFunction
 from rnnlab.kernels.lstm import LSTMFunction
 from rnnlab.kernels.masks import length_mask
@@ -78,12 +78,15 @@ def choose_engine(engine: str, cell, x: Tensor, lengths: Tensor | None = None) -
     """Resolve ``auto`` to the fastest engine for the cell, device, gradient and lengths; check any other.
 
     With lengths on the CPU (docs/performance.md, "Variable-length
-    batches"): training runs in ``segments`` (only from ``auto``: pieces of
-    time on the fixed-length choice below, ``rnnlab.kernels.segments``),
-    4-9x torch's packed kernels and 1.2-1.9x torch on the padded batch for
-    an IMDB-like spread (about 1x both for short sentences); inference takes
-    torch's packed kernels where the cell has one (the chapter's GRU has
-    none: segments).
+    batches", B=64, E=H=128, one random batch): ``segments``
+    (``rnnlab.kernels.segments``; only from ``auto``) runs pieces of time on
+    the fixed-length choice below, the LSTM's on oneDNN with held state.
+    Training, every cell: 3.6-8.6x torch's packed kernels and 1.5-2.6x
+    torch on the padded batch for an IMDB-like spread; 1.1-1.8x packed and
+    0.8-1.2x padded for Multi30k-like sentences. Inference: the LSTM 1.2-1.8x
+    packed; torch's GRU and the Elman RNN take torch's packed kernels
+    (segments reach 0.8-0.9x of them); the chapter's GRU, which has none,
+    segments. On CUDA, cuDNN's packed kernels.
     """
     check_engine_for(engine, cell)
     if engine != "auto":
@@ -92,9 +95,9 @@ def choose_engine(engine: str, cell, x: Tensor, lengths: Tensor | None = None) -
     if runs.kernel not in KERNELS:
         return "torch" if runs.fused else "reference"  # a cell of the user's own: only the loop knows it
     if lengths is not None and not x.is_cuda and x.shape[1] > 1:
-        if runs.fused is not None and not _wants_grad(cell, x) and bool(lengths.min() != lengths.max()):
-            return "torch"  # inference: torch's packed kernels are the fastest on the CPU (1.1-1.3x segments)
-        return "segments"  # training: torch's packed kernels are 4-9x slower than segments on the CPU
+        if runs.fused not in (None, "lstm") and not _wants_grad(cell, x) and bool(lengths.min() != lengths.max()):
+            return "torch"  # inference with torch's GRU or Elman: its packed kernels are the fastest (1.1-1.3x)
+        return "segments"  # training, and the LSTM: torch's packed kernels are 1.3-11x slower than segments
     if runs.fused is None:
         return "bptt"  # the chapter's GRU: no fused kernel anywhere
     if x.is_cuda:
@@ -112,8 +115,10 @@ def run_sequence(engine: str, cell, x: Tensor, state, lengths: Tensor | None):
         return torch_sequence(cell, x, state, lengths)
     if engine == "segments":
         fixed = choose_engine("auto", cell, x)
+        held = fixed == "torch" and holds(cell)  # the pieces where sequences end on the same fused kernel
         return run_pieces(lambda part, s: run_sequence(fixed, cell, part, s, None),
-                          lambda part, s, steps: run_sequence("bptt", cell, part, s, steps), x, state, lengths)
+                          lambda part, s, steps: held_sequence(cell, part, s, steps) if held
+                          else run_sequence("bptt", cell, part, s, steps), x, state, lengths)
     if x.shape[1] == 1 and not _wants_grad(cell, x, state):  # one token at a time, as samplers go
         h, state = infer_step(cell, x[:, 0], state)  # lengths are all 1 here: every row takes the step
         return h.unsqueeze(1), state  # (B, 1, H)

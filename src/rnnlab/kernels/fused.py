@@ -13,6 +13,7 @@ from torch import _VF, Tensor
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from rnnlab.core import LSTMState
+from rnnlab.kernels.masks import length_mask
 
 
 def supports(cell) -> bool:
@@ -52,3 +53,49 @@ def torch_sequence(cell, x: Tensor, state, lengths: Tensor | None):
     if lstm:
         return y, LSTMState(finals[0][0], finals[1][0])
     return y, finals[0][0]
+
+
+# A pre-activation this far from 0 saturates a sigmoid to exactly 0 or 1 in float32 and float64, whatever the
+# rest of the sum (W_h h + b) adds, for weights of any trained model (|W_h h + b| far below 1e4).
+HOLD = 1e4
+
+
+def holds(cell) -> bool:
+    """Whether ``held_sequence`` can run ``cell``: its fused kernel has a gate that can keep the state."""
+    return cell.engines().fused in ("lstm", "gru")
+
+
+def held_sequence(cell, x: Tensor, state, lengths: Tensor):
+    """``torch_sequence`` with lengths, on the padded batch: one fused call, no PackedSequence.
+
+    Past its length a sequence's gates are pinned by one more input column,
+    1 there and 0 at real steps, whose weights push the pre-activations to
+    +-``HOLD``: the LSTM's input gate to exactly 0 and its forget gate to
+    exactly 1 (c kept), torch's GRU's update gate to exactly 1 (h kept). A
+    saturated sigmoid has derivative 0, so the padded steps add nothing to
+    any gradient and pass the state's gradient back unchanged: value and
+    gradient equal the masked loop's. The LSTM's final h is its output at its
+    own last step. On the CPU this is as fast as the padded batch, and
+    several times torch's packed kernels (``segments`` runs its pieces with it).
+    """
+    kind, H = cell.engines().fused, cell.hidden_size
+    lstm = kind == "lstm"
+    B, T, _ = x.shape
+    pad = ~length_mask(lengths, T).unsqueeze(2)  # (B, T, 1)
+    x = torch.cat([x.masked_fill(pad, 0.0), pad.to(x.dtype)], dim=2)  # padding zeroed (even NaN), then the pin
+    pin = torch.zeros((4 if lstm else 3) * H, 1, dtype=x.dtype, device=x.device)
+    if lstm:  # blocks i, f, g, o
+        pin[:H], pin[H:2 * H] = -HOLD, HOLD
+    else:  # blocks r, z, n
+        pin[H:2 * H] = HOLD
+    params = _params(cell)
+    params[0] = torch.cat([params[0], pin], dim=1)
+    hx = (state.h.unsqueeze(0), state.c.unsqueeze(0)) if lstm else state.unsqueeze(0)  # (1, B, H)
+    out = getattr(_VF, kind)(x, hx, params, cell.bias, 1, 0.0, torch.is_grad_enabled(), False, True)
+    y = out[0]
+    if lstm:
+        last = (lengths - 1).view(B, 1, 1).expand(B, 1, H)
+        final = LSTMState(y.gather(1, last).squeeze(1), out[2][0])
+    else:
+        final = out[1][0]
+    return y.masked_fill(pad, 0.0), final

@@ -1,27 +1,29 @@
-"""Variable-length batches on the CPU: a few fixed-length pieces of time, each on the fastest engine for it.
+"""Variable-length batches on the CPU: a few pieces of time, each on the fastest engine for it.
 
 On the CPU, training through torch's kernels over a PackedSequence is
 several times slower than the same kernels on a padded batch (a
-bidirectional LSTM, B=64, E=H=128, IMDB-like lengths up to 400: 8.9k
-tokens/s packed, 43.6k padded; docs/performance.md). The padded batch
+bidirectional LSTM, B=64, E=H=128, IMDB-like lengths up to 400: 9.5k
+tokens/s packed, 38.7k padded; 75.1k in pieces; docs/performance.md). The padded batch
 alone is wrong for the final states and the reverse direction, and wastes
-work on padding. So ``auto`` trains a batch with lengths in pieces of time
-(52.4k tokens/s there):
+work on padding. So ``auto`` runs a batch with lengths in pieces of time
+(``piece_ends`` chooses the cuts):
 
-- ``[0, L_min)``, where every sequence still runs: the whole batch on the
+- a piece where every row still running reaches its end: those rows on the
   engine ``auto`` picks for a fixed length (oneDNN's LSTM, the hand BPTT
   kernels), with no mask;
-- the rest, cut at quartiles of the lengths: only the sequences still
-  running (their rows gathered), on the hand kernel with a mask where some
-  of them end inside the piece, on the fixed-length engine where none does.
+- a piece where some of them end: on torch's fused kernel with the state
+  held past each length (``fused.held_sequence``; the LSTM in float32),
+  otherwise on the hand kernel with a mask.
 
-A sequence that has ended keeps its state and outputs zeros, so the result
-is the layer contract's, equal to the reference loop in value and gradient;
+The rows that have ended are left out of later pieces (gathered out, then
+scattered back): they keep their state and output zeros, so the result is
+the layer contract's, equal to the reference loop in value and gradient;
 autograd joins the pieces.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 
 import torch
@@ -29,14 +31,36 @@ from torch import Tensor
 
 from rnnlab.core import map_state
 
-PIECES = 4  # pieces after the common prefix: fewer rows later against a kernel call each
+PIECE_COST = 2  # what one more piece costs (its rows gathered, a kernel call, joined), in steps of the whole batch
+CANDIDATES = 16  # cuts are tried at the shortest length and at these quantiles of the lengths
 
 
-def piece_ends(lengths: list[int], pieces: int = PIECES) -> list[int]:
-    """Where each piece of time ends: the shortest length, then quantiles of the lengths up to the longest."""
+def piece_ends(lengths: list[int], piece_cost: float | None = None) -> list[int]:
+    """Where each piece of time ends: the cuts that minimise the work, the last at the longest length.
+
+    A piece ``[start, end)`` runs the rows longer than ``start`` for
+    ``end - start`` steps, and costs ``piece_cost`` steps of the whole batch
+    more. Cuts are tried at the shortest length and at quantiles of the
+    lengths; the cheapest set is found by dynamic programming over them. A
+    wide spread (IMDB-like) is cut in several pieces; a narrow one
+    (Multi30k-like sentences, a bucketed batch) in one or two.
+    """
+    piece_cost = PIECE_COST if piece_cost is None else piece_cost
     ordered = sorted(lengths)
     n = len(ordered)
-    return sorted({ordered[0]} | {ordered[math.ceil(k * n / pieces) - 1] for k in range(1, pieces + 1)})
+    points = [0, *sorted({ordered[0]} | {ordered[math.ceil(k * n / CANDIDATES) - 1] for k in range(1, CANDIDATES + 1)})]
+    running = [n - bisect.bisect_right(ordered, p) for p in points]  # rows longer than each point
+    best, back = [0.0] + [math.inf] * (len(points) - 1), [0] * len(points)
+    for j in range(1, len(points)):
+        for i in range(j):
+            cost = best[i] + piece_cost * n + (points[j] - points[i]) * running[i]
+            if cost < best[j]:
+                best[j], back[j] = cost, i
+    ends, j = [], len(points) - 1
+    while j:
+        ends.append(points[j])
+        j = back[j]
+    return ends[::-1]
 
 
 def run_pieces(fixed, masked, x: Tensor, state, lengths: Tensor):
