@@ -358,6 +358,9 @@ def main() -> None:
                   "layers": [r for s in shapes for r in bench_shape(s, args.quick, peak)],
                   "generation": bench_generation(args.quick),
                   "memory": bench_memory() if DEVICE.type == "cpu" else []}
+        if args.json and Path(args.json).exists():  # bench_sentiment_speed.py's end-to-end table stays
+            kept = json.loads(Path(args.json).read_text())
+            result.update({k: kept[k] for k in ("sentiment",) if k in kept})
     result["variable"] = {**bench_variable(args.quick), "command": command, "machine": describe()}
     print("\n".join(variable_table(result["variable"])))
     print("\n".join(ratio_table(result["layers"])))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import torch
 
+from rnnlab.kernels.products import Product
 from rnnlab.kernels.views import steps
 
 
@@ -26,11 +27,11 @@ def _elman_forward(X, h0, W_x, W_h, b, mask, relu: bool):
     A = torch.nn.functional.linear(X, W_x, b)  # (B, T, H): W_xh x_t + b_h for every t
     Hs = X.new_empty(B, T + 1, H)
     Hs[:, 0] = h0
-    W_hT = W_h.t()
+    W_h = Product(W_h, B, T)
     a, hs = steps(A), steps(Hs)
     ms = None if mask is None else steps(mask.unsqueeze(2))
     for t in range(T):
-        z = torch.addmm(a[t], hs[t], W_hT, out=None if ms else hs[t + 1])
+        z = W_h.plus(a[t], hs[t], out=None if ms else hs[t + 1])
         z.relu_() if relu else z.tanh_()
         if ms:
             torch.where(ms[t], z, hs[t], out=hs[t + 1])
@@ -62,10 +63,11 @@ class ElmanFunction(torch.autograd.Function):
         gY = torch.zeros_like(Hn) if gY is None else gY
         dh = torch.zeros_like(Hs[:, 0]) if ghT is None else ghT.clone()
         dzs, gys, ds = steps(Dz), steps(gY), steps(D)
+        times_W_h = Product(W_h.t(), B, T)  # dz W_hh
         ms = None if mask is None else steps(mask.unsqueeze(2))
         for t in range(T - 1, -1, -1):
             dz = torch.mul(gys[t] + dh, ds[t], out=dzs[t])
-            dh_prev = dz @ W_h
+            dh_prev = times_W_h(dz)
             if ms:
                 dh_prev = torch.where(ms[t], dh_prev, dh)
             dh = dh_prev

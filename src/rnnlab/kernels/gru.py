@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import torch
 
+from rnnlab.kernels.products import Product
 from rnnlab.kernels.views import steps
 
 
@@ -43,18 +44,18 @@ def _gru_forward(X, h0, W_x, W_h, b, b_hc, mask, reset_before: bool):
     A = torch.nn.functional.linear(X, W_x, b)  # (B, T, 3H): W_x x_t + b, then [r, u, n] in place
     Hs = X.new_empty(B, T + 1, H)
     Hs[:, 0] = h0
-    W_ruT, W_hcT = W_h[: 2 * H].t(), W_h[2 * H:].t()
+    W_ru, W_hc = Product(W_h[: 2 * H], B, T), Product(W_h[2 * H:], B, T)
     a_ru, a_n = steps(A[..., : 2 * H]), steps(A[..., 2 * H:])
     r, u = steps(A[..., :H]), steps(A[..., H:2 * H])
     hs = steps(Hs)
     ms = None if mask is None else steps(mask.unsqueeze(2))
     for t in range(T):
         h = hs[t]
-        a_ru[t].addmm_(h, W_ruT).sigmoid_()  # r, u
+        W_ru.plus(a_ru[t], h, out=a_ru[t]).sigmoid_()  # r, u
         if reset_before:
-            n = a_n[t].addmm_(r[t] * h, W_hcT).tanh_()  # tanh(a_c + W_hc (r h))
+            n = W_hc.plus(a_n[t], r[t] * h, out=a_n[t]).tanh_()  # tanh(a_c + W_hc (r h))
         else:
-            s = torch.mm(h, W_hcT) if b_hc is None else torch.addmm(b_hc, h, W_hcT)  # W_hc h_{t-1} + b_hc
+            s = W_hc(h) if b_hc is None else W_hc.plus(b_hc, h)  # W_hc h_{t-1} + b_hc
             n = a_n[t].addcmul_(r[t], s).tanh_()
         if ms:
             torch.where(ms[t], torch.lerp(n, h, u[t]), h, out=hs[t + 1])
@@ -92,7 +93,10 @@ class GRUFunction(torch.autograd.Function):
         Pr = (Hp if before else S) * r * (1 - r)  # d(r-product) -> dz_r
         Dz = X.new_empty(B, T, 3 * H)  # input-side gradients [dz_r, dz_u, dz_c]
         Dh = Dz if before else X.new_empty(B, T, 3 * H)  # recurrent-side gradients (after: dz_c r)
-        W_ru, W_hc = W_h[: 2 * H], W_h[2 * H:]
+        if before:  # the recurrent products of the backward pass
+            times_W_ru, times_W_hc = Product(W_h[: 2 * H].t(), B, T), Product(W_h[2 * H:].t(), B, T)
+        else:
+            times_W_h = Product(W_h.t(), B, T)
         dz_r, dz_u, dz_c = (steps(Dz[..., k * H:(k + 1) * H]) for k in (0, 1, 2))
         dz_ru = steps(Dz[..., :2 * H])
         dh_ru, dh_c, dhs = steps(Dh[..., :2 * H]), steps(Dh[..., 2 * H:]), steps(Dh)
@@ -107,14 +111,14 @@ class GRUFunction(torch.autograd.Function):
             torch.mul(gh, pus[t], out=dz_u[t])
             torch.mul(gh, pcs[t], out=dz_c[t])
             if before:
-                drh = dz_c[t] @ W_hc  # d(r h_{t-1})
+                drh = times_W_hc(dz_c[t])  # d(r h_{t-1})
                 torch.mul(drh, prs[t], out=dz_r[t])
-                dh_prev = torch.addmm(gh * us[t], dz_ru[t], W_ru).addcmul_(drh, rs[t])
+                dh_prev = times_W_ru.plus(gh * us[t], dz_ru[t]).addcmul_(drh, rs[t])
             else:
                 torch.mul(dz_c[t], prs[t], out=dz_r[t])
                 dh_ru[t].copy_(dz_ru[t])
                 torch.mul(dz_c[t], rs[t], out=dh_c[t])
-                dh_prev = torch.addmm(gh * us[t], dhs[t], W_h)
+                dh_prev = times_W_h.plus(gh * us[t], dhs[t])
             if ms:
                 dh_prev = torch.where(ms[t], dh_prev, dh)
             dh = dh_prev

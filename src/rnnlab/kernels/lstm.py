@@ -34,6 +34,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from rnnlab.kernels.products import Product
 from rnnlab.kernels.views import steps
 
 
@@ -46,13 +47,13 @@ def _lstm_forward(X: Tensor, h0: Tensor, c0: Tensor, W_x: Tensor, W_h: Tensor, b
     Cs = X.new_empty(B, T + 1, H)  # c_0 .. c_T
     Hs[:, 0] = h0
     Cs[:, 0] = c0
-    W_hT = W_h.t()
+    W_h = Product(W_h, B, T)
     z, zif, zg, zo = steps(Z), *(steps(part) for part in Z.split([2 * H, H, H], dim=2))
     i, f = steps(Z[..., :H]), steps(Z[..., H:2 * H])
     hs, cs = steps(Hs), steps(Cs)
     ms = None if mask is None else steps(mask.unsqueeze(2))  # T x (B, 1)
     for t in range(T):
-        z[t].addmm_(hs[t], W_hT)
+        W_h.plus(z[t], hs[t], out=z[t])
         zif[t].sigmoid_()  # i, f
         zg[t].tanh_()  # g
         zo[t].sigmoid_()  # o
@@ -93,6 +94,7 @@ class LSTMFunction(torch.autograd.Function):
         gys = steps(torch.zeros_like(Hs[:, 1:]) if gY is None else gY)
         dtcs, aos, aifgs, fs = steps(dtc), steps(Ao), steps(Aifg), steps(f)
         ms = None if mask is None else steps(mask.unsqueeze(2))
+        times_W_h = Product(W_h.t(), B, T)  # dz W_h
         dh = torch.zeros_like(Hs[:, 0]) if ghT is None else ghT.clone()
         dc = torch.zeros_like(Cs[:, 0]) if gcT is None else gcT.clone()
         for t in range(T - 1, -1, -1):
@@ -103,7 +105,7 @@ class LSTMFunction(torch.autograd.Function):
                 dc_new = dc_new.masked_fill_(~ms[t], 0.0)
             torch.mul(dc_new.unsqueeze(1), aifgs[t], out=dz_ifg[t])  # dz_i, dz_f, dz_g
             torch.mul(gh, aos[t], out=dz_o[t])  # dz_o
-            dh_prev = dz[t] @ W_h  # dz_t W_h
+            dh_prev = times_W_h(dz[t])  # dz_t W_h
             dc_prev = dc_new.mul_(fs[t])  # dc~ f
             if ms:  # past the length, the gradient passes through the frozen state
                 dh_prev = torch.where(ms[t], dh_prev, dh)
