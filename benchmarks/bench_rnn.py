@@ -53,22 +53,30 @@ def sync() -> None:
 
 def timeit(fn, min_time: float, reps: int) -> float:
     """Median seconds per call, after warm-up, over ``reps`` rounds of at least ``min_time`` each."""
-    for _ in range(2):
-        fn()
-    sync()
-    t0 = time.perf_counter()
-    fn()
-    sync()
-    one = max(time.perf_counter() - t0, 1e-6)
-    inner = max(1, int(min_time / one))
-    rounds = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        for _ in range(inner):
+    return interleaved({"fn": fn}, min_time, reps)["fn"]
+
+
+def interleaved(fns: dict, min_time: float, reps: int) -> dict:
+    """Median seconds per call of each function, after warm-up; the rounds of all functions alternate, so that
+    the machine's drift (other tenants, clock changes) falls on each alike and their ratios hold."""
+    inner = {}
+    for label, fn in fns.items():
+        for _ in range(2):
             fn()
         sync()
-        rounds.append((time.perf_counter() - t0) / inner)
-    return statistics.median(rounds)
+        t0 = time.perf_counter()
+        fn()
+        sync()
+        inner[label] = max(1, int(min_time / max(time.perf_counter() - t0, 1e-6)))
+    rounds = {label: [] for label in fns}
+    for _ in range(reps):
+        for label, fn in fns.items():
+            t0 = time.perf_counter()
+            for _ in range(inner[label]):
+                fn()
+            sync()
+            rounds[label].append((time.perf_counter() - t0) / inner[label])
+    return {label: statistics.median(r) for label, r in rounds.items()}
 
 
 def matmul_peak(quick: bool) -> float:
@@ -107,15 +115,18 @@ def bench_shape(name: str, quick: bool, peak: float) -> list[dict]:
                 continue  # the loop is slow and known; the quick run measures it once
             layer = Recurrent(cell, engine=engine)
             runners[f"rnnlab {engine}"] = (lambda layer: lambda: layer(x)[0])(layer)
-        for label, run in runners.items():
-            def train():
-                run().sum().backward()
+        def train(run):
+            return lambda: run().sum().backward()
 
-            def infer():
+        def infer(run):
+            def go():
                 with torch.no_grad():
                     run()
-            t_train = timeit(train, min_time, reps)
-            t_infer = timeit(infer, min_time, reps)
+            return go
+        seconds = interleaved({(label, mode): wrap(run) for label, run in runners.items()
+                               for mode, wrap in (("train", train), ("infer", infer))}, min_time, reps)
+        for label in runners:
+            t_train, t_infer = seconds[label, "train"], seconds[label, "infer"]
             rows.append({"shape": name, "B": B, "T": T, "I": I, "H": H, "cell": kind, "engine": label,
                          "train_tok_s": B * T / t_train, "infer_tok_s": B * T / t_infer,
                          "train_peak_share": 3 * flops / t_train / 1e9 / peak,
