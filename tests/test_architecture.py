@@ -21,8 +21,9 @@ ALLOWED = {
     "training": {"core", "kernels", "layers", "models", "data", "viz"},
     "apps": {"core", "kernels", "layers", "models", "nn", "data", "decoding", "training", "viz"},
     "experiments": {"core", "kernels", "layers", "models", "nn", "data", "decoding", "training", "viz", "apps"},
+    "lab": {"training", "apps"},
     "cli": {"rnnlab", "core", "kernels", "layers", "models", "nn", "data", "decoding", "training", "viz",
-            "apps", "experiments"},
+            "apps", "experiments", "lab"},
 }
 
 

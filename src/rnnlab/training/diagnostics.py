@@ -13,6 +13,8 @@ growing without bound an exploding one.
   ``Watch.step_norms()`` gives ``||dL/dh_t||`` for every t of every layer
   (the mean over the batch) and ``Watch.saturation()`` the share of sigmoid
   gate values below 0.05 or above 0.95, where the gate passes no gradient.
+- ``trace(model)``: inside it, every step's state and gate values are kept
+  for looking at (``rnnlab lab`` colours text by them).
 - ``layer_norms(model)``: the gradient norm of each module's own parameters.
 - ``diagnose``: warnings for a vanishing or an exploding gradient.
 """
@@ -82,18 +84,50 @@ class Watch:
 
 
 @contextmanager
-def watch(model: nn.Module) -> Iterator[Watch]:
-    """Run the model's recurrent layers step by step, keeping each ``h_t`` (see ``Watch``); restores them after."""
-    seen = Watch()
-    layers = [(name, m) for name, m in model.named_modules() if isinstance(m, Recurrent)]
+def observing(model: nn.Module, observer_for) -> Iterator[None]:
+    """Inside, every ``Recurrent`` layer of ``model`` runs its reference loop with ``observer_for(name, layer)``
+    as its observer; their engines and observers are restored after."""
+    layers = [(name or "rnn", m) for name, m in model.named_modules() if isinstance(m, Recurrent)]
     saved = [(m.engine, m.observer) for _, m in layers]
     try:
         for name, layer in layers:
-            layer.engine, layer.observer = "reference", seen.observer(name or "rnn", layer)
-        yield seen
+            layer.engine, layer.observer = "reference", observer_for(name, layer)
+        yield
     finally:
         for (_, layer), (engine, observer) in zip(layers, saved):
             layer.engine, layer.observer = engine, observer
+
+
+@contextmanager
+def watch(model: nn.Module) -> Iterator[Watch]:
+    """Run the model's recurrent layers step by step, keeping each ``h_t`` (see ``Watch``); restores them after."""
+    seen = Watch()
+    with observing(model, seen.observer):
+        yield seen
+
+
+@contextmanager
+def trace(model: nn.Module) -> Iterator[dict[str, list[dict[str, Tensor]]]]:
+    """Inside, each step of each recurrent layer is recorded, in the order the steps run: ``{layer name: [{"h":
+    (B, H), "c": (B, H) for an LSTM, and each sigmoid gate by its block name ("i", "f", "o"; "r", "u"): (B, H)},
+    ...]}`` (what a person looks at to see what a unit does)."""
+    steps: dict[str, list[dict[str, Tensor]]] = {}
+
+    def observer_for(name: str, layer: Recurrent):
+        record, blocks = steps.setdefault(name, []), getattr(layer.cell, "sigmoid_gates", ())
+
+        def observe(x_t: Tensor, before, after) -> None:
+            with torch.no_grad():
+                seen = {"h": _h(after).detach()}
+                if isinstance(after, LSTMState):
+                    seen["c"] = after.c.detach()
+                for block in blocks:
+                    seen[block] = gate(x_t, _h(before), *layer.cell.weights(block))
+            record.append(seen)
+        return observe
+
+    with observing(model, observer_for):
+        yield steps
 
 
 def layer_norms(model: nn.Module) -> dict[str, float]:

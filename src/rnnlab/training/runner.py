@@ -129,7 +129,9 @@ class App:
     ``report(model, config, prepared, run_dir)`` runs after training on the
     best weights and returns entries for the summary (and may draw figures).
     ``baselines(prepared)``: the test scores of models without learning,
-    reported beside the test metrics by ``eval``.
+    reported beside the test metrics by ``eval``. ``lab``: what ``rnnlab lab``
+    can ask of a trained model, ``{action: fn(trained, params: dict) -> dict}``
+    (JSON in and out), built on the application's own predict code.
     """
 
     name: str
@@ -143,6 +145,7 @@ class App:
     verbs: tuple[Verb, ...] = (Verb("eval", "the metrics of a trained model on its run's test split", evaluate),)
     baselines: Callable[[Prepared], dict[str, float]] | None = None
     description: str = ""
+    lab: dict[str, Callable[[Trained, dict], dict]] = field(default_factory=dict)
 
     def train(self, config: Any) -> RunResult:
         return train(self, config)

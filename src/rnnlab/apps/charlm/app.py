@@ -15,10 +15,12 @@ import torch
 from rnnlab.apps.charlm.data import FORMATS, Corpus, load_corpus
 from rnnlab.apps.charlm.tasks import StreamTask, WordTask, evaluate_stream, evaluate_words
 from rnnlab.data import DataError, Vocabulary, read_lines, read_text
+from rnnlab.data.vocab import BOS, PAD, UNK
 from rnnlab.decoding import sample
 from rnnlab.models import CELL_KINDS, LanguageModel
 from rnnlab.training import TrainConfig
 from rnnlab.training.options import Config, engine_option, option, out_option
+from rnnlab.training.diagnostics import trace
 from rnnlab.training.runner import App, Prepared, Trained, Verb
 from rnnlab.training.tbptt import TBPTT
 from rnnlab.viz import format_table
@@ -130,10 +132,85 @@ def generate(model: LanguageModel, vocab: Vocabulary, kind: str, n: int, tempera
         max_len = max_len or 400
     prompt = torch.tensor([start] * n, dtype=torch.long, device=device)  # (n, T0)
     generator = torch.Generator().manual_seed(seed)
-    new = sample(lambda tokens, state: model(tokens, state), None, prompt, max_len,
+    never = [vocab.index[t] for t in (PAD, BOS, UNK) if t in vocab]  # tokens that are not text to write
+
+    def step(tokens, state):
+        logits, state = model(tokens, state)
+        return logits.index_fill(-1, torch.tensor(never, device=logits.device), float("-inf")), state
+    new = sample(step, None, prompt, max_len,
                  eos_id=vocab.eos_id if kind == "words" else None, temperature=temperature, top_k=top_k,
                  top_p=top_p, generator=generator)
     return [prefix + "".join(vocab.decode(ids)) for ids in new]
+
+
+VOWELS = set("aeiouAEIOU")
+
+
+def _correlations(values: torch.Tensor, features: dict[str, list[float]], top: int = 5) -> dict[str, list]:
+    """For each feature that varies over the text, the ``top`` units most correlated with it: ``[unit, r]``."""
+    out = {}
+    v = values - values.mean(0)  # (T, H)
+    for name, feature in features.items():
+        f = torch.tensor(feature)
+        f = f - f.mean()
+        if float(f.norm()) == 0 or len(feature) < 3:
+            continue  # constant over this text: nothing to correlate with
+        r = (f @ v) / (f.norm() * v.norm(dim=0)).clamp_min(1e-12)  # (H,)
+        order = r.abs().argsort(descending=True)[:top]
+        out[name] = [[int(k), round(float(r[k]), 3)] for k in order]
+    return out
+
+
+@torch.no_grad()
+def inspect(trained: Trained, text: str, signal: str = "h", unit: int = 0) -> dict:
+    """What the top recurrent layer does while it reads ``text`` (``rnnlab lab``'s language-model page).
+
+    ``values``: the chosen ``signal`` (``h``, ``c`` for an LSTM, or a gate:
+    ``i``, ``f``, ``o``; ``r``, ``u``) of hidden unit ``unit`` after each
+    character; ``top``: the five likeliest next characters after each;
+    ``correlated``: the units whose signal follows simple features of the text
+    most closely (Pearson r).
+    """
+    model, vocab = trained.model, Vocabulary.from_json(trained.meta["vocab"])
+    words = trained.meta["corpus"]["kind"] == "words"
+    if not text:
+        raise ValueError("the text is empty; expected characters to read")
+    unknown = sorted({c for c in text if c not in vocab})
+    if unknown:
+        raise ValueError(f"the text holds characters the model never saw: {''.join(unknown)!r}")
+    ids = ([vocab.bos_id] if words else []) + vocab.encode(text)
+    device = next(model.parameters()).device
+    model.eval()
+    with trace(model) as steps:
+        logits, _ = model(torch.tensor([ids], device=device), None)
+    layer = steps[list(steps)[-1]]  # the top layer
+    first = 1 if words else 0  # the step that reads <bos> shows no character
+    signals = list(layer[0])
+    if signal not in signals:
+        raise ValueError(f"signal must be one of {', '.join(signals)}; received {signal!r}")
+    values = torch.stack([step[signal][0] for step in layer[first:]]).float().cpu()  # (T, H)
+    if not 0 <= unit < values.shape[1]:
+        raise ValueError(f"unit must be in [0, {values.shape[1] - 1}]; received {unit}")
+    probs = logits[0, first:].float().softmax(-1).cpu()  # (T, V): the next character after each
+    best = probs.topk(min(5, probs.shape[1]), dim=-1)
+    features = {"inside a word": [float(c.isalpha()) for c in text],
+                "after a vowel": [float(k > 0 and text[k - 1] in VOWELS) for k in range(len(text))],
+                "a vowel": [float(c in VOWELS) for c in text],
+                "a space": [float(c == " ") for c in text]}
+    return {"chars": list(text), "signal": signal, "signals": signals, "unit": unit, "units": values.shape[1],
+            "values": [round(float(v), 4) for v in values[:, unit]],
+            "top": [[[vocab.tokens[int(k)], round(float(p), 4)] for p, k in zip(ps, ks)]
+                    for ps, ks in zip(best.values, best.indices)],
+            "correlated": _correlations(values, features)}
+
+
+def lab_sample(trained: Trained, params: dict) -> dict:
+    """One sample for ``rnnlab lab``: ``{"text"}``, from the parameters ``sample`` takes."""
+    o = SampleOptions(n=1, temperature=float(params.get("temperature", 0.8)), top_k=int(params.get("top_k", 0)),
+                      top_p=float(params.get("top_p", 1.0)), prefix=str(params.get("prefix", "")),
+                      max_len=int(params["length"]) if params.get("length") else None,
+                      seed=int(params.get("seed", 0)))
+    return {"text": run_sample(trained, o)}
 
 
 @dataclass(frozen=True)
@@ -182,4 +259,7 @@ APP = App(
     config=CharLMConfig, prepare=prepare, build_model=build_model, task=task, report=report, show=show,
     verbs=(Verb("sample", "generate words or text from a trained model", run_sample, SampleOptions),
            Verb("eval", "cross-entropy, bits per character and perplexity of a trained model",
-                lambda trained, o: _table(o.data or "test", evaluate(trained, o.data)), EvalOptions)))
+                lambda trained, o: _table(o.data or "test", evaluate(trained, o.data)), EvalOptions)),
+    lab={"sample": lab_sample,
+         "inspect": lambda trained, p: inspect(trained, str(p.get("text", "")), str(p.get("signal", "h")),
+                                               int(p.get("unit", 0)))})

@@ -157,6 +157,35 @@ def predict(trained: Trained, texts: list[str]) -> list[dict[str, float]]:
     return [dict(sorted(zip(trained.meta["labels"], map(float, p)), key=lambda kv: -kv[1])) for p in probs]
 
 
+def influence(trained: Trained, text: str) -> dict:
+    """What the classifier makes of ``text``, word by word (``rnnlab lab``'s sentiment page).
+
+    ``probs``: each label's probability; ``words``: each token with its
+    ``influence``, the drop in the predicted label's probability when that
+    token alone is replaced by ``<unk>`` (negative: the word speaks against
+    it), and whether the model knows it; ``pooled``: the pooled vector the
+    linear head reads.
+    """
+    tokens = tokenize(text)
+    if not tokens:
+        raise ValueError("the text has no words; expected a sentence to classify")
+    vocab, labels, model = vocab_of(trained), trained.meta["labels"], trained.model
+    ids = vocab.encode(tokens)
+    variants = [ids] + [ids[:k] + [vocab.index[UNK]] + ids[k + 1:] for k in range(len(ids))]
+    probs = classify(model, variants, vocab.pad_id).softmax(1)  # (1 + N, C)
+    top = int(probs[0].argmax())
+    pooled = []
+    hook = model.head.register_forward_hook(lambda _m, inputs, _out: pooled.append(inputs[0][0].tolist()))
+    try:
+        classify(model, [ids], vocab.pad_id)
+    finally:
+        hook.remove()
+    return {"label": labels[top], "probs": dict(zip(labels, map(float, probs[0]))),
+            "words": [{"word": w, "influence": float(probs[0, top] - probs[k + 1, top]), "known": w in vocab}
+                      for k, w in enumerate(tokens)],
+            "pooled": pooled[0]}
+
+
 def evaluate(trained: Trained, data: str | None = None,
              format: str = "auto") -> tuple[dict[str, float], list[list[int]], list[str]]:
     """Metrics and confusion matrix on the run's own test split, or on all of a labelled file."""
@@ -200,4 +229,5 @@ APP = App(
     config=SentimentConfig, prepare=prepare, build_model=build_model, task=task, report=report, show=show,
     verbs=(Verb("eval", "accuracy, macro-F1 and the confusion matrix of a trained model",
                 lambda trained, o: _report(*evaluate(trained, o.data, o.format)), EvalOptions),
-           Verb("predict", "the label of each TEXT and its probability", run_predict, PredictOptions)))
+           Verb("predict", "the label of each TEXT and its probability", run_predict, PredictOptions)),
+    lab={"classify": lambda trained, params: influence(trained, str(params.get("text", "")))})

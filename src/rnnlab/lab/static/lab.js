@@ -1,0 +1,236 @@
+// rnnlab lab: one page, routed by the URL's hash; every answer comes from the JSON API (/api/...).
+"use strict";
+
+const main = document.getElementById("main");
+const tip = document.getElementById("tip");
+let timer = null; // the polling of a run still training
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "on") for (const [event, fn] of Object.entries(v)) node.addEventListener(event, fn);
+    else if (k === "style") node.style.cssText = v;
+    else node.setAttribute(k, v);
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined) node.append(c);
+  return node;
+}
+
+async function api(path, body) {
+  const response = await fetch(path, body === undefined ? {} : {
+    method: "POST", headers: {"content-type": "application/json"}, body: JSON.stringify(body)});
+  let answer;
+  try { answer = await response.json(); } catch (e) { answer = {error: `the server answered ${response.status}`}; }
+  if (!response.ok) throw new Error(answer.error || `the server answered ${response.status}`);
+  return answer;
+}
+
+function fail(where, error) {
+  where.replaceChildren(el("p", {class: "error"}, error.message));
+}
+
+function fmt(x) {
+  return typeof x === "number" ? (Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(3)) : String(x);
+}
+
+// --- colours: a diverging scale for signals (blue below 0, red above), green/red for influence ---
+function diverging(v, scale) {
+  const t = Math.max(-1, Math.min(1, v / (scale || 1)));
+  return t >= 0 ? `rgba(229,57,53,${t.toFixed(3)})` : `rgba(30,136,229,${(-t).toFixed(3)})`;
+}
+
+function showTip(event, text) {
+  tip.textContent = text;
+  tip.hidden = false;
+  tip.style.left = `${event.clientX + 12}px`;
+  tip.style.top = `${event.clientY + 12}px`;
+}
+document.addEventListener("mouseover", e => { if (!e.target.dataset || !e.target.dataset.tip) tip.hidden = true; });
+
+// --- the runs ---
+async function runsPage() {
+  document.getElementById("where").textContent = "";
+  const listing = await api("/api/runs");
+  if (!listing.runs.length) {
+    main.replaceChildren(el("p", {class: "note"},
+      `No runs in ${listing.folders.join(", ")}. Train one, e.g. rnnlab charlm train, then reload.`));
+    return;
+  }
+  main.replaceChildren(el("h2", {}, "Runs"), el("table", {id: "runs"},
+    el("tr", {}, ["run", "app", "data", "test", "state"].map(h => el("th", {}, h))),
+    listing.runs.map(r => el("tr", {class: "run", "data-run": r.id, on: {click: () => { location.hash = `#/run/${encodeURIComponent(r.id)}`; }}},
+      el("td", {}, r.id), el("td", {}, r.app), el("td", {}, r.source || ""),
+      el("td", {}, r.headline ? `${r.headline[0]} ${fmt(r.headline[1])}` : ""),
+      el("td", {}, r.finished ? "finished" : `training (step ${r.step ?? "?"})`)))));
+}
+
+// --- one run: curves drawn live from metrics.jsonl, figures, and the app's own panel ---
+function curves(records) {
+  const W = 640, H = 220, pad = 40;
+  const series = {};
+  for (const r of records) {
+    if (r.split !== "train" && r.split !== "validation") continue;
+    const key = `${r.split} loss`;
+    if (typeof r.loss === "number" && isFinite(r.loss)) (series[key] = series[key] || []).push([r.step, r.loss]);
+  }
+  const points = Object.values(series).flat();
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("width", W); svg.setAttribute("height", H); svg.id = "curves";
+  if (!points.length) return svg;
+  const xs = points.map(p => p[0]), ys = points.map(p => p[1]);
+  const x0 = Math.min(...xs), x1 = Math.max(...xs, x0 + 1), y0 = Math.min(...ys), y1 = Math.max(...ys, y0 + 1e-9);
+  const X = x => pad + (x - x0) / (x1 - x0) * (W - 2 * pad), Y = y => H - pad + (y0 - y) / (y1 - y0) * (H - 2 * pad);
+  const colours = {"train loss": "#1e88e5", "validation loss": "#e53935"};
+  let legend = 0;
+  for (const [name, pts] of Object.entries(series)) {
+    const line = document.createElementNS(svg.namespaceURI, "polyline");
+    line.setAttribute("points", pts.map(p => `${X(p[0])},${Y(p[1])}`).join(" "));
+    line.setAttribute("fill", "none"); line.setAttribute("stroke", colours[name]); line.setAttribute("stroke-width", 2);
+    line.setAttribute("class", "series");
+    svg.append(line);
+    const text = document.createElementNS(svg.namespaceURI, "text");
+    text.setAttribute("x", W - 150); text.setAttribute("y", 16 + 16 * legend++); text.setAttribute("fill", colours[name]);
+    text.textContent = name; svg.append(text);
+  }
+  for (const [x, y, s] of [[pad, H - 8, `step ${x0}`], [W - pad - 60, H - 8, `step ${x1}`], [2, Y(y1) + 4, fmt(y1)], [2, Y(y0), fmt(y0)]]) {
+    const text = document.createElementNS(svg.namespaceURI, "text");
+    text.setAttribute("x", x); text.setAttribute("y", y); text.setAttribute("font-size", 11); text.textContent = s;
+    svg.append(text);
+  }
+  return svg;
+}
+
+async function runPage(id) {
+  const run = await api(`/api/runs/${encodeURIComponent(id)}`);
+  document.getElementById("where").textContent = `· ${run.id} (${run.app})`;
+  const records = [];
+  const plot = el("div", {});
+  const head = el("section", {},
+    el("h2", {}, `${run.app}: ${run.id}`),
+    el("p", {}, `data: ${run.source || "?"} · `, run.finished ? "finished" : el("span", {id: "live"}, "training…"),
+       run.headline ? ` · test ${run.headline[0]} ${fmt(run.headline[1])}` : ""),
+    plot);
+  const figures = el("section", {}, el("h2", {}, "Figures"),
+    run.files.filter(f => f.endsWith(".png")).map(f =>
+      el("figure", {}, el("img", {class: "figure", alt: f, src: `/api/runs/${encodeURIComponent(id)}/files/${encodeURIComponent(f)}`}),
+        el("figcaption", {}, f))));
+  const panel = el("section", {id: "panel"});
+  main.replaceChildren(head, panel, figures);
+  let since = 0;
+  async function poll() {
+    const got = await api(`/api/runs/${encodeURIComponent(id)}/metrics?since=${since}`);
+    since = got.next;
+    records.push(...got.records);
+    plot.replaceChildren(curves(records));
+  }
+  await poll();
+  if (!run.finished) timer = setInterval(() => poll().catch(() => {}), 2000);
+  (PANELS[run.app] || otherPanel)(panel, run);
+}
+
+function otherPanel(panel, run) {
+  panel.replaceChildren(el("h2", {}, "Model"), el("p", {class: "note"},
+    `The ${run.app} page shows this run's curves and figures; its interactive view is not built yet.`));
+}
+
+// --- the language model: sample, then colour each character by a unit's value ---
+function charlmPanel(panel, run) {
+  const field = (name, value, attrs = {}) => el("input", {name, value, ...attrs});
+  const form = {
+    prefix: field("prefix", "", {size: 12}), temperature: field("temperature", "0.8", {type: "number", step: "0.1", min: "0.05"}),
+    top_k: field("top_k", "0", {type: "number", min: "0"}), top_p: field("top_p", "1", {type: "number", step: "0.05", min: "0.05", max: "1"}),
+    length: field("length", "", {type: "number", min: "1"}), seed: field("seed", "0", {type: "number"}),
+  };
+  const signal = el("select", {name: "signal"}, el("option", {}, "h"));
+  const unit = field("unit", "0", {type: "number", min: "0"});
+  const text = el("div", {class: "chars", id: "sample"});
+  const units = el("div", {class: "units", id: "correlated"});
+  const status = el("div", {});
+  let current = "";
+  async function inspect() {
+    if (!current) return;
+    try {
+      const r = await api(`/api/runs/${encodeURIComponent(run.id)}/act/inspect`,
+        {text: current, signal: signal.value, unit: Number(unit.value)});
+      if (signal.options.length !== r.signals.length)
+        signal.replaceChildren(...r.signals.map(s => el("option", s === r.signal ? {selected: ""} : {}, s)));
+      unit.max = r.units - 1;
+      const scale = Math.max(1e-6, ...r.values.map(Math.abs));
+      text.replaceChildren(...r.chars.map((c, k) => {
+        const next = r.top[k].map(([t, p]) => `${t === " " ? "␣" : t} ${p.toFixed(3)}`).join("\n");
+        return el("span", {style: `background:${diverging(r.values[k], scale)}`,
+          "data-tip": "1", "data-value": r.values[k],
+          on: {mousemove: e => showTip(e, `${r.signal}[${r.unit}] = ${r.values[k].toFixed(3)}\nnext:\n${next}`)}}, c);
+      }));
+      units.replaceChildren(...Object.entries(r.correlated).map(([feature, list]) =>
+        el("div", {}, `${feature}: `, list.map(([u, rr]) =>
+          el("a", {on: {click: () => { unit.value = u; inspect(); }}}, `unit ${u} (r=${rr})`)))));
+      status.replaceChildren();
+    } catch (error) { fail(status, error); }
+  }
+  async function sampleText() {
+    const params = {};
+    for (const [k, input] of Object.entries(form)) if (input.value !== "") params[k] = input.type === "number" ? Number(input.value) : input.value;
+    try {
+      current = (await api(`/api/runs/${encodeURIComponent(run.id)}/act/sample`, params)).text;
+      await inspect();
+    } catch (error) { fail(status, error); }
+  }
+  signal.addEventListener("change", inspect);
+  unit.addEventListener("change", inspect);
+  panel.replaceChildren(el("h2", {}, "Sample and look inside"),
+    el("div", {}, Object.entries(form).map(([k, input]) => el("label", {}, `${k} `, input)),
+      el("button", {id: "sample-button", on: {click: sampleText}}, "Sample")),
+    el("div", {}, el("label", {}, "colour by ", signal), el("label", {}, "unit ", unit),
+      el("span", {class: "note"}, "blue: below 0, red: above; hover a character for the next character's top 5")),
+    status, text, el("h2", {}, "Units that follow simple features"), units);
+  sampleText();
+}
+
+// --- sentiment: classify as you type, each word coloured by its influence ---
+function sentimentPanel(panel, run) {
+  const input = el("textarea", {id: "sentence", rows: 2}, "the film was not good");
+  const probs = el("table", {class: "bars", id: "probs"});
+  const words = el("div", {class: "words", id: "words"});
+  const pooled = el("div", {id: "pooled"});
+  const status = el("div", {});
+  let pending = null, asked = 0;
+  async function classify() {
+    const mine = ++asked;
+    try {
+      const r = await api(`/api/runs/${encodeURIComponent(run.id)}/act/classify`, {text: input.value});
+      if (mine !== asked) return; // a newer request is on its way
+      status.replaceChildren();
+      probs.replaceChildren(...Object.entries(r.probs).map(([label, p]) => el("tr", {"data-label": label},
+        el("td", {}, label), el("td", {}, el("span", {class: "bar", style: `width:${(200 * p).toFixed(1)}px`})),
+        el("td", {class: "p"}, p.toFixed(3)))));
+      const scale = Math.max(1e-6, ...r.words.map(w => Math.abs(w.influence)));
+      words.replaceChildren(...r.words.map(w => el("span", {
+        class: w.known ? "" : "unknown", "data-tip": "1", "data-influence": w.influence,
+        style: `background:${w.influence >= 0 ? `rgba(67,160,71,${(w.influence / scale).toFixed(3)})` : `rgba(229,57,53,${(-w.influence / scale).toFixed(3)})`}`,
+        on: {mousemove: e => showTip(e, `${w.word}: ${w.influence >= 0 ? "for" : "against"} ${r.label} by ${Math.abs(w.influence).toFixed(3)}${w.known ? "" : " (unknown word)"}`)}}, w.word)));
+      const big = Math.max(1e-6, ...r.pooled.map(Math.abs));
+      pooled.replaceChildren(el("span", {class: "note"}, `pooled vector (${r.pooled.length} values): `),
+        ...r.pooled.map(v => el("span", {class: "bar", style: `width:6px;margin-right:1px;height:${(4 + 20 * Math.abs(v) / big).toFixed(0)}px;background:${diverging(v, big)}`})));
+    } catch (error) { if (mine === asked) fail(status, error); }
+  }
+  input.addEventListener("input", () => { clearTimeout(pending); pending = setTimeout(classify, 150); });
+  panel.replaceChildren(el("h2", {}, "Classify as you type"), input, status, probs,
+    el("p", {class: "note"}, "Each word's colour: how much the predicted label's probability drops when the word is replaced by <unk> (green: for it, red: against; dotted: a word the model does not know)."),
+    words, pooled);
+  classify();
+}
+
+const PANELS = {charlm: charlmPanel, sentiment: sentimentPanel};
+
+async function route() {
+  clearInterval(timer);
+  tip.hidden = true;
+  const m = location.hash.match(/^#\/run\/(.+)$/);
+  try {
+    if (m) await runPage(decodeURIComponent(m[1]));
+    else await runsPage();
+  } catch (error) { fail(main, error); }
+}
+window.addEventListener("hashchange", route);
+route();
