@@ -21,7 +21,7 @@ def client(runs_folder):
 
 def test_lists_runs_with_their_app_data_and_headline(client):
     runs = {r["id"]: r for r in client.get("/api/runs").json()["runs"]}
-    assert set(runs) == {"lm", "sent"}
+    assert set(runs) == {"lm", "sent", "mt"}
     assert runs["lm"]["app"] == "charlm" and runs["lm"]["headline"][0] == "bits_per_char" and runs["lm"]["finished"]
     assert runs["sent"]["headline"][0] == "accuracy" and 0 <= runs["sent"]["headline"][1] <= 1
     assert "curves.png" in runs["sent"]["files"] and not any(f.endswith(".safetensors") for f in runs["sent"]["files"])
@@ -82,7 +82,17 @@ def test_sentiment_gives_probabilities_influences_and_the_pooled_vector(client):
     assert len(r["pooled"]) > 0
 
 
+def test_translation_gives_the_n_best_and_the_attention(client):
+    r = client.post("/api/runs/mt/act/translate", json={"text": "twenty one", "beam": 4, "n_best": 3}).json()
+    assert len(r["outputs"]) == 3 and r["scores"] == sorted(r["scores"], reverse=True)
+    assert r["source"] == ["twenty", "one"]
+    words = len(r["outputs"][0].split())
+    assert len(r["attention"]) in (words, words + 1)  # a row for each word, and for <eos> when it came
+    assert all(len(row) == 2 and abs(sum(row) - 1) < 1e-3 for row in r["attention"])
+
+
 @pytest.mark.parametrize(("path", "body", "status", "says"), [
+    ("/api/runs/mt/act/translate", {"text": " ", "beam": 2}, 400, "text 1 is empty"),
     ("/api/runs/nope/act/classify", {"text": "good"}, 404, "no run 'nope'"),
     ("/api/runs/sent/act/sample", {}, 404, "no action 'sample' (its actions: classify)"),
     ("/api/runs/sent/act/classify", {"text": "  "}, 400, "the text has no words"),

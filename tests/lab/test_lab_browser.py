@@ -67,7 +67,7 @@ def test_runs_page_lists_the_runs_and_opens_one(page, server, tmp_path):
     page.goto(server + "/")
     page.wait_for_selector("#runs tr.run")
     rows = page.locator("#runs tr.run")
-    assert rows.count() == 2
+    assert rows.count() == 3
     assert "charlm" in page.inner_text("#runs") and "sentiment" in page.inner_text("#runs")
     page.screenshot(path=str(tmp_path / "runs.png"))
     page.click("tr.run[data-run=sent]")
@@ -108,6 +108,22 @@ def test_sentiment_page_classifies_as_one_types(page, server, tmp_path):
     shown = sum(float(p) for p in page.eval_on_selector_all("#probs td.p", "c => c.map(x => x.textContent)"))
     assert abs(shown - 1) < 0.01
     page.screenshot(path=str(tmp_path / "sentiment.png"))
+
+
+def test_translation_page_shows_the_beam_and_the_attention(page, server, tmp_path):
+    page.goto(server + "/#/run/mt")
+    page.wait_for_selector("#nbest li")
+    page.fill("#source", "forty two")
+    page.fill("input[name=beam]", "3")
+    page.click("#translate-button")
+    page.wait_for_function("document.querySelectorAll('#nbest li').length === 3")
+    assert [t.strip() for t in page.eval_on_selector_all("#attention th.src", "s => s.map(x => x.textContent)")] \
+        == ["forty", "two"]
+    rows = page.locator("#attention tr.target")
+    assert rows.count() >= 1 and page.locator("#attention tr.target >> nth=0 >> td.w").count() == 2
+    page.hover("#attention tr.target >> nth=0 >> th")
+    assert page.locator("#attention th.lit").count() >= 1
+    page.screenshot(path=str(tmp_path / "translate.png"))
 
 
 def test_a_missing_run_shows_a_message(page, server):

@@ -172,6 +172,16 @@ def attention_plot(translation: Translation, path: str | Path) -> Path:
     return plot_attention(translation.attention.numpy(), translation.source, translation.outputs[0].split(), path)
 
 
+def lab_translate(trained: Trained, params: dict) -> dict:
+    """One sentence for ``rnnlab lab``: the n best with their scores and the best one's attention."""
+    beam = int(params.get("beam", 5))
+    found = translate(trained, [str(params.get("text", ""))], beam, float(params.get("alpha", 0.0)),
+                      min(beam, int(params.get("n_best", beam))))[0]
+    return {"source": found.source, "outputs": found.outputs, "scores": [round(s, 4) for s in found.scores],
+            "attention": None if found.attention is None else [[round(float(w), 4) for w in row]
+                                                               for row in found.attention]}
+
+
 @dataclass(frozen=True)
 class TranslateOptions(Config):
     texts: tuple[str, ...] = option((), "a sentence in the source language", positional=True, metavar="TEXT")
@@ -202,4 +212,5 @@ APP = App(
     baselines=lambda prepared: baselines(prepared.data["corpus"]),
     verbs=(Verb("eval", "BLEU, exact match and perplexity on the run's test split, baselines beside", evaluate,
                 DecodeOptions),
-           Verb("translate", "translate each TEXT", run_translate, TranslateOptions)))
+           Verb("translate", "translate each TEXT", run_translate, TranslateOptions)),
+    lab={"translate": lab_translate})

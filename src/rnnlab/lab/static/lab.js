@@ -88,6 +88,11 @@ function curves(records) {
     line.setAttribute("fill", "none"); line.setAttribute("stroke", colours[name]); line.setAttribute("stroke-width", 2);
     line.setAttribute("class", "series");
     svg.append(line);
+    if (pts.length < 30) for (const [x, y] of pts) { // sparse series (validation): each point shown
+      const dot = document.createElementNS(svg.namespaceURI, "circle");
+      dot.setAttribute("cx", X(x)); dot.setAttribute("cy", Y(y)); dot.setAttribute("r", 3); dot.setAttribute("fill", colours[name]);
+      svg.append(dot);
+    }
     const text = document.createElementNS(svg.namespaceURI, "text");
     text.setAttribute("x", W - 150); text.setAttribute("y", 16 + 16 * legend++); text.setAttribute("fill", colours[name]);
     text.textContent = name; svg.append(text);
@@ -98,6 +103,41 @@ function curves(records) {
     svg.append(text);
   }
   return svg;
+}
+
+// the latest gradient diagnostics: ||dL/dh_t|| over t (log scale), gate saturation, and the clipping share
+function diagnostics(records) {
+  const box = el("div", {id: "diagnostics"});
+  const train = records.filter(r => r.split === "train" && typeof r.clipped === "number");
+  const last = records.filter(r => r.split === "diagnostics").pop();
+  if (train.length) {
+    const share = train.reduce((a, r) => a + r.clipped, 0) / train.length;
+    box.append(el("p", {}, `gradient clipped in ${(100 * share).toFixed(1)}% of the logged training windows`));
+  }
+  if (!last) {
+    box.append(el("p", {class: "note"}, "No gradient diagnostics in this run (train with --diagnostics N to record them)."));
+    return box;
+  }
+  box.append(el("p", {}, `at step ${last.step}: gradient norm ${fmt(last.grad_norm)}`,
+    ...Object.entries(last.saturation || {}).map(([name, v]) => ` · ${name}: ${(100 * v).toFixed(1)}% of gate values saturated`)));
+  const W = 640, H = 160, pad = 36;
+  for (const [name, norms] of Object.entries(last.step_norms || {})) {
+    const logs = norms.map(v => Math.log10(Math.max(v, 1e-12)));
+    const lo = Math.min(...logs), hi = Math.max(...logs, lo + 1e-6);
+    const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    svg.setAttribute("width", W); svg.setAttribute("height", H); svg.setAttribute("class", "step-norms");
+    const line = document.createElementNS(svg.namespaceURI, "polyline");
+    line.setAttribute("points", logs.map((v, t) => `${pad + t / Math.max(1, logs.length - 1) * (W - 2 * pad)},${H - pad + (lo - v) / (hi - lo) * (H - 2 * pad)}`).join(" "));
+    line.setAttribute("fill", "none"); line.setAttribute("stroke", "#6a1b9a"); line.setAttribute("stroke-width", 2);
+    svg.append(line);
+    for (const [x, y, s] of [[pad, H - 8, "t = 1"], [W - pad - 40, H - 8, `t = ${logs.length}`], [2, pad - 4, `1e${hi.toFixed(1)}`], [2, H - pad, `1e${lo.toFixed(1)}`], [W / 2 - 80, 14, `||dL/dh_t||, ${name}`]]) {
+      const text = document.createElementNS(svg.namespaceURI, "text");
+      text.setAttribute("x", x); text.setAttribute("y", y); text.setAttribute("font-size", 11); text.textContent = s;
+      svg.append(text);
+    }
+    box.append(svg);
+  }
+  return box;
 }
 
 async function runPage(id) {
@@ -121,7 +161,7 @@ async function runPage(id) {
     const got = await api(`/api/runs/${encodeURIComponent(id)}/metrics?since=${since}`);
     since = got.next;
     records.push(...got.records);
-    plot.replaceChildren(curves(records));
+    plot.replaceChildren(curves(records), diagnostics(records));
   }
   await poll();
   if (!run.finished) timer = setInterval(() => poll().catch(() => {}), 2000);
@@ -221,7 +261,45 @@ function sentimentPanel(panel, run) {
   classify();
 }
 
-const PANELS = {charlm: charlmPanel, sentiment: sentimentPanel};
+// --- translation: the n best of a beam, and the best one's attention as a heatmap ---
+function translatePanel(panel, run) {
+  const input = el("input", {id: "source", size: 50, value: "twenty one"});
+  const beam = el("input", {name: "beam", type: "number", min: "1", value: "5"});
+  const nbest = el("ol", {id: "nbest"});
+  const heat = el("table", {id: "attention", class: "heat"});
+  const status = el("div", {});
+  async function go() {
+    try {
+      const r = await api(`/api/runs/${encodeURIComponent(run.id)}/act/translate`, {text: input.value, beam: Number(beam.value)});
+      status.replaceChildren();
+      nbest.replaceChildren(...r.outputs.map((o, k) => el("li", {}, el("b", {}, o || "(empty)"), ` ${r.scores[k].toFixed(3)}`)));
+      if (!r.attention || !r.attention.length) {
+        heat.replaceChildren(el("tr", {}, el("td", {class: "note"}, "This model has no attention (trained with --attention none).")));
+        return;
+      }
+      const cells = [];
+      heat.replaceChildren(el("tr", {}, el("th", {}, ""), r.source.map(w => el("th", {class: "src"}, w))),
+        ...r.attention.map((row, i) => {
+          const word = (r.outputs[0].split(" ")[i]) ?? "<eos>";
+          const tds = row.map((w, j) => el("td", {class: "w", "data-weight": w, title: w.toFixed(3),
+            style: `background:rgba(94,53,177,${w.toFixed(3)})`}));
+          cells.push(tds);
+          return el("tr", {class: "target", on: {
+            mouseenter: () => { heat.querySelectorAll("th.src").forEach((th, j) => th.classList.toggle("lit", row[j] >= Math.max(...row) * 0.5)); },
+            mouseleave: () => heat.querySelectorAll("th.src").forEach(th => th.classList.remove("lit"))}},
+            el("th", {class: "tgt"}, word), tds);
+        }));
+    } catch (error) { fail(status, error); }
+  }
+  input.addEventListener("keydown", e => { if (e.key === "Enter") go(); });
+  panel.replaceChildren(el("h2", {}, "Translate"), el("div", {}, input, el("label", {}, " beam ", beam),
+    el("button", {id: "translate-button", on: {click: go}}, "Translate")), status,
+    el("h2", {}, "Best translations (log-probability)"), nbest,
+    el("h2", {}, "Attention of the best one"), el("p", {class: "note"}, "Hover a target word (a row) to light up the source words it attends to most."), heat);
+  go();
+}
+
+const PANELS = {charlm: charlmPanel, sentiment: sentimentPanel, translate: translatePanel};
 
 async function route() {
   clearInterval(timer);
