@@ -2,7 +2,7 @@
 
 import pytest
 
-from rnnlab.apps import charlm, sentiment, translate
+from rnnlab.apps import charlm, sentiment, tag, translate
 from rnnlab.training import TrainConfig
 
 QUICK = TrainConfig(epochs=1, progress=False, tensorboard=False, device="cpu")
@@ -16,4 +16,6 @@ def runs_folder(tmp_path_factory):
     sentiment.train(sentiment.SentimentConfig(embedding_dim=8, hidden_size=8, out=str(folder / "sent"), train=QUICK))
     translate.train(translate.TranslateConfig(generated_train=300, generated_validation=30, generated_test=30,
                                               embedding_dim=8, hidden_size=16, out=str(folder / "mt"), train=QUICK))
+    tag.train(tag.TagConfig(generated_train=300, generated_validation=30, generated_test=30, out=str(folder / "pos"),
+                            train=QUICK))
     return folder

@@ -21,7 +21,7 @@ def client(runs_folder):
 
 def test_lists_runs_with_their_app_data_and_headline(client):
     runs = {r["id"]: r for r in client.get("/api/runs").json()["runs"]}
-    assert set(runs) == {"lm", "sent", "mt"}
+    assert set(runs) == {"lm", "sent", "mt", "pos"}
     assert runs["lm"]["app"] == "charlm" and runs["lm"]["headline"][0] == "bits_per_char" and runs["lm"]["finished"]
     assert runs["sent"]["headline"][0] == "accuracy" and 0 <= runs["sent"]["headline"][1] <= 1
     assert "curves.png" in runs["sent"]["files"] and not any(f.endswith(".safetensors") for f in runs["sent"]["files"])
@@ -89,6 +89,12 @@ def test_translation_gives_the_n_best_and_the_attention(client):
     words = len(r["outputs"][0].split())
     assert len(r["attention"]) in (words, words + 1)  # a row for each word, and for <eos> when it came
     assert all(len(row) == 2 and abs(sum(row) - 1) < 1e-3 for row in r["attention"])
+
+
+def test_tagging_gives_each_word_its_likeliest_tags(client):
+    r = client.post("/api/runs/pos/act/tag", json={"text": "The dog runs"}).json()
+    assert [w["word"] for w in r["words"]] == ["the", "dog", "runs"]
+    assert all(1 <= len(w["tags"]) <= 3 and w["tags"][0][1] >= w["tags"][-1][1] for w in r["words"])
 
 
 @pytest.mark.parametrize(("path", "body", "status", "says"), [

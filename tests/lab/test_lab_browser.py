@@ -67,7 +67,7 @@ def test_runs_page_lists_the_runs_and_opens_one(page, server, tmp_path):
     page.goto(server + "/")
     page.wait_for_selector("#runs tr.run")
     rows = page.locator("#runs tr.run")
-    assert rows.count() == 3
+    assert rows.count() == 4
     assert "charlm" in page.inner_text("#runs") and "sentiment" in page.inner_text("#runs")
     page.screenshot(path=str(tmp_path / "runs.png"))
     page.click("tr.run[data-run=sent]")
@@ -124,6 +124,15 @@ def test_translation_page_shows_the_beam_and_the_attention(page, server, tmp_pat
     page.hover("#attention tr.target >> nth=0 >> th")
     assert page.locator("#attention th.lit").count() >= 1
     page.screenshot(path=str(tmp_path / "translate.png"))
+
+
+def test_tagging_page_tags_as_one_types(page, server):
+    page.goto(server + "/#/run/pos")
+    page.wait_for_selector("#tags td.tag")
+    page.fill("#tag-text", "")
+    page.type("#tag-text", "a big red car")
+    page.wait_for_function("document.querySelectorAll('#tags th').length === 4")
+    assert page.locator("#tags td.tag").count() == 4
 
 
 def test_a_missing_run_shows_a_message(page, server):

@@ -220,4 +220,7 @@ APP = App(
     show=show, baselines=baselines,
     verbs=(Verb("eval", "accuracy (all words, ambiguous words), span F1 for BIO tags, beside the most frequent tag",
                 run_eval, EvalOptions),
-           Verb("predict", "each word of each TEXT with its tag and probability", run_predict, PredictOptions)))
+           Verb("predict", "each word of each TEXT with its tag and probability", run_predict, PredictOptions)),
+    lab={"tag": lambda trained, p: {"words": [
+        {"word": word, "tags": [[tag, round(prob, 4)] for tag, prob in list(tags.items())[:3]]}
+        for word, tags in predict(trained, [str(p.get("text", ""))])[0]]}})

@@ -299,7 +299,27 @@ function translatePanel(panel, run) {
   go();
 }
 
-const PANELS = {charlm: charlmPanel, sentiment: sentimentPanel, translate: translatePanel};
+// --- tagging: each word's tag, with the next likeliest ---
+function tagPanel(panel, run) {
+  const input = el("input", {id: "tag-text", size: 60, value: "the old man saw the boats"});
+  const out = el("table", {id: "tags"});
+  const status = el("div", {});
+  let pending = null;
+  async function go() {
+    try {
+      const r = await api(`/api/runs/${encodeURIComponent(run.id)}/act/tag`, {text: input.value});
+      status.replaceChildren();
+      out.replaceChildren(el("tr", {}, r.words.map(w => el("th", {}, w.word))),
+        el("tr", {}, r.words.map(w => el("td", {class: "tag"}, `${w.tags[0][0]} ${w.tags[0][1].toFixed(2)}`))),
+        el("tr", {class: "note"}, r.words.map(w => el("td", {}, w.tags.slice(1).map(([t, p]) => `${t} ${p.toFixed(2)}`).join(", ")))));
+    } catch (error) { fail(status, error); }
+  }
+  input.addEventListener("input", () => { clearTimeout(pending); pending = setTimeout(go, 150); });
+  panel.replaceChildren(el("h2", {}, "Tag as you type"), input, status, out);
+  go();
+}
+
+const PANELS = {charlm: charlmPanel, sentiment: sentimentPanel, translate: translatePanel, tag: tagPanel};
 
 async function route() {
   clearInterval(timer);
