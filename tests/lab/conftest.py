@@ -2,7 +2,7 @@
 
 import pytest
 
-from rnnlab.apps import charlm, sentiment, tag, translate
+from rnnlab.apps import charlm, framelabel, recognize, sentiment, tag, translate
 from rnnlab.training import TrainConfig
 
 QUICK = TrainConfig(epochs=1, progress=False, tensorboard=False, device="cpu")
@@ -18,4 +18,9 @@ def runs_folder(tmp_path_factory):
                                               embedding_dim=8, hidden_size=16, out=str(folder / "mt"), train=QUICK))
     tag.train(tag.TagConfig(generated_train=300, generated_validation=30, generated_test=30, out=str(folder / "pos"),
                             train=QUICK))
+    recognize.train(recognize.RecognizeConfig(sequences=(40, 10, 12), channels=(8, 16), frame_size=32, hidden_size=16,
+                                              layers=1, batch_size=8, sheet=2, out=str(folder / "ocr"), train=QUICK))
+    framelabel.train(framelabel.FrameConfig(generated_train=12, generated_validation=4, generated_test=5,
+                                            generated_frames=(16, 24), channels=(8,), hidden_size=16, frame_size=16,
+                                            layers=1, timeline=2, out=str(folder / "clips"), train=QUICK))
     return folder

@@ -21,7 +21,7 @@ def client(runs_folder):
 
 def test_lists_runs_with_their_app_data_and_headline(client):
     runs = {r["id"]: r for r in client.get("/api/runs").json()["runs"]}
-    assert set(runs) == {"lm", "sent", "mt", "pos"}
+    assert set(runs) == {"lm", "sent", "mt", "pos", "ocr", "clips"}
     assert runs["lm"]["app"] == "charlm" and runs["lm"]["headline"][0] == "bits_per_char" and runs["lm"]["finished"]
     assert runs["sent"]["headline"][0] == "accuracy" and 0 <= runs["sent"]["headline"][1] <= 1
     assert "curves.png" in runs["sent"]["files"] and not any(f.endswith(".safetensors") for f in runs["sent"]["files"])
@@ -97,7 +97,24 @@ def test_tagging_gives_each_word_its_likeliest_tags(client):
     assert all(1 <= len(w["tags"]) <= 3 and w["tags"][0][1] >= w["tags"][-1][1] for w in r["words"])
 
 
+def test_recognition_shows_a_test_input_with_its_best_path(client):
+    r = client.post("/api/runs/ocr/act/example", json={"index": 3}).json()
+    assert r["count"] == 12 and r["index"] == 3 and r["truth"] and r["picture"].startswith("data:image/png;base64,")
+    collapsed = [s for k, s in enumerate(r["path"]) if s and (k == 0 or r["path"][k - 1] != s)]
+    assert "".join(collapsed) == r["transcript"]  # the transcript is the path with repeats merged, blanks dropped
+    assert len(r["probs"]) == len(r["path"]) and r["stride"] * len(r["path"]) == pytest.approx(r["columns"])
+
+
+def test_frame_labelling_shows_a_clip_with_both_timelines(client):
+    r = client.post("/api/runs/clips/act/clip", json={"index": 4}).json()
+    assert r["count"] == 5 and len(r["truth"]) == len(r["predicted"]) == len(r["probs"]) == len(r["frames"])
+    assert 16 <= len(r["truth"]) <= 24 and all(abs(sum(p) - 1) < 0.01 for p in r["probs"])
+    assert r["predicted"] == [max(range(len(p)), key=p.__getitem__) for p in r["probs"]]
+
+
 @pytest.mark.parametrize(("path", "body", "status", "says"), [
+    ("/api/runs/ocr/act/example", {"index": 12}, 400, "index must be in [0, 11]"),
+    ("/api/runs/clips/act/clip", {"index": -1}, 400, "index must be in [0, 4]"),
     ("/api/runs/mt/act/translate", {"text": " ", "beam": 2}, 400, "text 1 is empty"),
     ("/api/runs/nope/act/classify", {"text": "good"}, 404, "no run 'nope'"),
     ("/api/runs/sent/act/sample", {}, 404, "no action 'sample' (its actions: classify)"),

@@ -67,7 +67,7 @@ def test_runs_page_lists_the_runs_and_opens_one(page, server, tmp_path):
     page.goto(server + "/")
     page.wait_for_selector("#runs tr.run")
     rows = page.locator("#runs tr.run")
-    assert rows.count() == 4
+    assert rows.count() == 6
     assert "charlm" in page.inner_text("#runs") and "sentiment" in page.inner_text("#runs")
     page.screenshot(path=str(tmp_path / "runs.png"))
     page.click("tr.run[data-run=sent]")
@@ -133,6 +133,26 @@ def test_tagging_page_tags_as_one_types(page, server):
     page.type("#tag-text", "a big red car")
     page.wait_for_function("document.querySelectorAll('#tags th').length === 4")
     assert page.locator("#tags td.tag").count() == 4
+
+
+def test_recognition_page_steps_through_test_inputs(page, server, tmp_path):
+    page.goto(server + "/#/run/ocr")
+    page.wait_for_selector("#path span")
+    first = page.inner_text("#truth")
+    page.click("#next")
+    page.wait_for_function(f"document.querySelector('#truth').textContent !== {first!r}")
+    assert page.locator("#path span").count() > 3 and page.locator("img.strip").count() == 1
+    page.screenshot(path=str(tmp_path / "recognize.png"))
+
+
+def test_frame_labelling_page_shows_a_clip(page, server, tmp_path):
+    page.goto(server + "/#/run/clips")
+    page.wait_for_selector("#truth-line span")
+    frames = page.locator(".frames img").count()
+    assert frames >= 16 and page.locator("#predicted-line span").count() == frames
+    page.hover("#predicted-line span >> nth=3")
+    assert "frame 3:" in page.inner_text("#tip")
+    page.screenshot(path=str(tmp_path / "framelabel.png"))
 
 
 def test_a_missing_run_shows_a_message(page, server):

@@ -62,6 +62,13 @@ class Trained:
     model: nn.Module
     config: Any
     meta: dict
+    _prepared: Prepared | None = field(default=None, repr=False)
+
+    def prepared(self) -> Prepared:
+        """The run's data, read (or generated) again with its saved vocabularies; read once, then kept."""
+        if self._prepared is None:
+            self._prepared = self.app.prepare(self.config, self.meta)
+        return self._prepared
 
     def test(self, changes: Any = None) -> dict[str, float]:
         """The metrics on the run's own test split, the app's baselines beside them.

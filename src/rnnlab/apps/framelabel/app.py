@@ -11,16 +11,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from rnnlab.apps.framelabel.data import INPUTS, FrameData, load_frame_data, read_array, read_labels
-from rnnlab.apps.framelabel.tasks import FrameTask, label_videos
+from rnnlab.apps.framelabel.tasks import FrameTask, label_videos, video_batch
 from rnnlab.data import DataError
 from rnnlab.models import CELL_KINDS, FrameLabeller, make_stack
 from rnnlab.training import TrainConfig
+from rnnlab.training.tasks import device_of
 from rnnlab.training.options import Config, engine_option, option, out_option
 from rnnlab.training.runner import App, Prepared, Trained, Verb, evaluate
 from rnnlab.training.segmentation import segmentation_scores, segments
 from rnnlab.viz import plot_timeline
+from rnnlab.viz.pictures import data_url
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,25 @@ def predict(trained: Trained, paths: list[str | Path]) -> list[list[int]]:
     return label_videos(trained.model, [read_video(trained, p) for p in paths])
 
 
+@torch.no_grad()
+def lab_clip(trained: Trained, params: dict) -> dict:
+    """A test clip for ``rnnlab lab``: its frames (pictures; features as one grey image, a column a frame), the
+    true and the predicted label of each frame, and each frame's probabilities."""
+    test = trained.prepared().data.test
+    index = int(params.get("index", 0))
+    if not 0 <= index < len(test):
+        raise ValueError(f"index must be in [0, {len(test) - 1}] (the test split's clips); received {index}")
+    video = test.inputs[index]
+    trained.model.eval()
+    x, lengths = video_batch([video], device_of(trained.model))
+    probs = trained.model(x, lengths)[0].float().softmax(-1).cpu()  # (T, K)
+    frames = [data_url(frame, scale=2) for frame in video] if trained.meta["kind"] == "frames" \
+        else [data_url(video.T, scale=3)]
+    return {"index": index, "count": len(test), "name": test.names[index], "classes": trained.meta["classes"],
+            "frames": frames, "truth": test.labels[index].tolist(), "predicted": probs.argmax(-1).tolist(),
+            "probs": [[round(float(p), 3) for p in row] for row in probs]}
+
+
 @dataclass(frozen=True)
 class PredictOptions(Config):
     videos: tuple[str, ...] = option((), "a .npy file like the ones the model was trained on", positional=True,
@@ -175,4 +197,5 @@ APP = App(
     config=FrameConfig, prepare=prepare, build_model=build_model, task=task, report=report,
     verbs=(Verb("eval", "frame accuracy, edit score and F1@{10,25,50} on the run's test split", evaluate),
            Verb("predict", "the segments of each VIDEO (.npy features (D, T) or frames)", run_predict,
-                PredictOptions)))
+                PredictOptions)),
+    lab={"clip": lab_clip})

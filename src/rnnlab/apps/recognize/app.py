@@ -12,14 +12,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import torch
+
 from rnnlab.apps.recognize.data import FORMATS, Recognition, load_recognition, read_input
-from rnnlab.apps.recognize.tasks import Alphabet, RecognizeTask, transcribe
+from rnnlab.apps.recognize.tasks import Alphabet, RecognizeTask, pad_inputs, transcribe
 from rnnlab.data import DataError
+from rnnlab.decoding.ctc import collapse
 from rnnlab.models import CELL_KINDS, ConvFrontEnd, Recognizer, make_stack
 from rnnlab.training import TrainConfig
+from rnnlab.training.tasks import device_of
 from rnnlab.training.options import Config, engine_option, option, out_option
 from rnnlab.training.runner import App, Prepared, Trained, Verb, metrics_table
 from rnnlab.viz import plot_strips
+from rnnlab.viz.pictures import data_url
 
 
 @dataclass(frozen=True)
@@ -153,6 +158,28 @@ def transcribe_files(trained: Trained, files: list[str], beam: int = 1) -> list[
     return transcribe(trained.model, inputs, Alphabet(trained.meta["symbols"]), beam)
 
 
+@torch.no_grad()
+def lab_example(trained: Trained, params: dict) -> dict:
+    """A test input for ``rnnlab lab``: the picture (a spectrogram or a line of writing), its transcript beside
+    the truth, and the CTC best path: each output frame's likeliest symbol ("" for the blank) and probability,
+    frame k covering the input's columns ``[k * stride, (k + 1) * stride)``."""
+    test = trained.prepared().data.test
+    index = int(params.get("index", 0))
+    if not 0 <= index < len(test):
+        raise ValueError(f"index must be in [0, {len(test) - 1}] (the test split's inputs); received {index}")
+    example, alphabet = test[index], Alphabet(trained.meta["symbols"])
+    trained.model.eval()
+    log_probs, steps = trained.model(*pad_inputs([example.input], device_of(trained.model)))
+    best = log_probs[0, :int(steps[0])].float().cpu().max(-1)
+    path = [alphabet.symbols[k - 1] if k else "" for k in best.indices.tolist()]
+    return {"index": index, "count": len(test), "name": example.name, "truth": example.text,
+            "transcript": alphabet.decode(collapse(best.indices.tolist())), "medium": trained.meta["medium"],
+            "picture": data_url(example.input.numpy()[::-1] if trained.meta["medium"] == "audio"
+                                else example.input.numpy(), scale=2),
+            "columns": int(example.input.shape[1]), "stride": example.input.shape[1] / max(1, len(path)),
+            "path": path, "probs": [round(float(p), 4) for p in best.values.exp()]}
+
+
 def run_transcribe(trained: Trained, o: TranscribeOptions) -> str:
     lines = []
     for path, found in zip(o.files, transcribe_files(trained, list(o.files), o.beam)):
@@ -190,4 +217,5 @@ APP = App(
     verbs=(Verb("eval", "character and word error rates and sequence accuracy on the test split or a folder",
                 run_eval, EvalOptions),
            Verb("transcribe", "the transcript of each FILE (with --beam N, the N best with log-probabilities)",
-                run_transcribe, TranscribeOptions)))
+                run_transcribe, TranscribeOptions)),
+    lab={"example": lab_example})
