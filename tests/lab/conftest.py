@@ -2,7 +2,7 @@
 
 import pytest
 
-from rnnlab.apps import charlm, framelabel, recognize, sentiment, tag, translate
+from rnnlab.apps import caption, charlm, framelabel, recognize, sentiment, tag, translate
 from rnnlab.training import TrainConfig
 
 QUICK = TrainConfig(epochs=1, progress=False, tensorboard=False, device="cpu")
@@ -23,4 +23,7 @@ def runs_folder(tmp_path_factory):
     framelabel.train(framelabel.FrameConfig(generated_train=12, generated_validation=4, generated_test=5,
                                             generated_frames=(16, 24), channels=(8,), hidden_size=16, frame_size=16,
                                             layers=1, timeline=2, out=str(folder / "clips"), train=QUICK))
+    caption.train(caption.CaptionConfig(generated_train=40, generated_validation=8, generated_test=6, image_size=32,
+                                        channels=(8, 16), hidden_size=16, embedding_dim=8, attention="additive",
+                                        sheet=2, out=str(folder / "pics"), train=QUICK))
     return folder

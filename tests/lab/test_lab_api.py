@@ -1,10 +1,14 @@
 """The lab's JSON API, called through the web framework's test client on runs the tests train."""
 
+import base64
+import io
 import json
 import shutil
 import threading
 
 import pytest
+
+from PIL import Image
 
 pytest.importorskip("starlette")
 pytest.importorskip("httpx2")
@@ -21,7 +25,7 @@ def client(runs_folder):
 
 def test_lists_runs_with_their_app_data_and_headline(client):
     runs = {r["id"]: r for r in client.get("/api/runs").json()["runs"]}
-    assert set(runs) == {"lm", "sent", "mt", "pos", "ocr", "clips"}
+    assert set(runs) == {"lm", "sent", "mt", "pos", "ocr", "clips", "pics"}
     assert runs["lm"]["app"] == "charlm" and runs["lm"]["headline"][0] == "bits_per_char" and runs["lm"]["finished"]
     assert runs["sent"]["headline"][0] == "accuracy" and 0 <= runs["sent"]["headline"][1] <= 1
     assert "curves.png" in runs["sent"]["files"] and not any(f.endswith(".safetensors") for f in runs["sent"]["files"])
@@ -112,6 +116,34 @@ def test_frame_labelling_shows_a_clip_with_both_timelines(client):
     assert r["predicted"] == [max(range(len(p)), key=p.__getitem__) for p in r["probs"]]
 
 
+def picture_url(kind="PNG", size=(40, 30)):
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, format=kind)
+    return f"data:image/{kind.lower()};base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def test_captioning_a_test_picture_and_an_upload_with_attention(client):
+    r = client.post("/api/runs/pics/act/caption", json={"index": 2}).json()
+    assert r["count"] == 6 and r["references"] and r["picture"].startswith("data:image/png;base64,")
+    assert len(r["attention"]) >= len(r["words"]) and all(
+        abs(sum(map(sum, grid)) - 1) < 1e-3 for grid in r["attention"])  # one weight a cell of the map
+    up = client.post("/api/runs/pics/act/caption", json={"image": picture_url("JPEG")}).json()
+    assert "count" in up, up
+    assert up["count"] is None and up["references"] == [] and isinstance(up["words"], list)
+
+
+@pytest.mark.parametrize(("image", "says"), [
+    ("data:text/plain;base64,aGk=", "must be a picture sent as a data:image"),
+    ("data:image/png;base64,@@@", "not valid base64"),
+    ("data:image/png;base64," + base64.b64encode(b"not a picture").decode(), "is not an image Pillow can read"),
+    ("data:image/tiff;base64," + picture_url("TIFF").split(",")[1], "the upload is TIFF"),
+    ("data:image/png;base64," + base64.b64encode(b"x" * (4 << 20 | 1)).decode(), "pictures of at most 4,194,304"),
+])
+def test_uploads_are_checked(client, image, says):
+    answer = client.post("/api/runs/pics/act/caption", json={"image": image})
+    assert answer.status_code == 400 and says in answer.json()["error"]
+
+
 @pytest.mark.parametrize(("path", "body", "status", "says"), [
     ("/api/runs/ocr/act/example", {"index": 12}, 400, "index must be in [0, 11]"),
     ("/api/runs/clips/act/clip", {"index": -1}, 400, "index must be in [0, 4]"),
@@ -134,7 +166,7 @@ def test_bad_requests_get_one_clear_message(client, path, body, status, says):
 def test_bodies_that_are_not_json_or_too_large(client):
     assert client.post("/api/runs/sent/act/classify", content=b"{not json").json()["error"] == \
         "the request body is not JSON"
-    huge = client.post("/api/runs/sent/act/classify", content=b"x" * (2 << 20))
+    huge = client.post("/api/runs/sent/act/classify", content=b"x" * (7 << 20))
     assert huge.status_code == 413
 
 

@@ -13,6 +13,7 @@ import threading
 import time
 
 import pytest
+from PIL import Image
 
 pytest.importorskip("starlette")
 uvicorn = pytest.importorskip("uvicorn")
@@ -67,7 +68,7 @@ def test_runs_page_lists_the_runs_and_opens_one(page, server, tmp_path):
     page.goto(server + "/")
     page.wait_for_selector("#runs tr.run")
     rows = page.locator("#runs tr.run")
-    assert rows.count() == 6
+    assert rows.count() == 7
     assert "charlm" in page.inner_text("#runs") and "sentiment" in page.inner_text("#runs")
     page.screenshot(path=str(tmp_path / "runs.png"))
     page.click("tr.run[data-run=sent]")
@@ -153,6 +154,24 @@ def test_frame_labelling_page_shows_a_clip(page, server, tmp_path):
     page.hover("#predicted-line span >> nth=3")
     assert "frame 3:" in page.inner_text("#tip")
     page.screenshot(path=str(tmp_path / "framelabel.png"))
+
+
+def test_caption_page_describes_a_test_picture_and_an_upload(page, server, tmp_path):
+    page.goto(server + "/#/run/pics")
+    page.wait_for_selector("#caption span")
+    page.hover("#caption span >> nth=0")
+    assert page.locator("#grid span.cell").count() > 1  # the attention over the map's cells
+    assert page.locator("#references li").count() >= 1
+    picture = tmp_path / "mine.png"
+    Image.new("RGB", (50, 50), (20, 20, 220)).save(picture)
+    page.set_input_files("#upload", str(picture))
+    page.wait_for_function("document.querySelectorAll('#references li').length === 0")
+    page.screenshot(path=str(tmp_path / "caption.png"))
+    big = tmp_path / "big.bmp"
+    Image.new("RGB", (1300, 1300)).save(big)  # 5 MB: refused in the page before it is sent
+    page.set_input_files("#upload", str(big))
+    page.wait_for_selector(".error")
+    assert "at most 4 MB" in page.inner_text(".error")
 
 
 def test_a_missing_run_shows_a_message(page, server):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
@@ -41,14 +42,16 @@ def read_lines(path: str | Path) -> list[tuple[int, str]]:
     return [(k, line.strip()) for k, line in enumerate(text.splitlines(), start=1) if line.strip()]
 
 
-def read_picture(path: str | Path):
-    """A ``PIL.Image`` read whole; one DataError for a missing, unreadable or corrupt file."""
-    path = Path(path)
-    if not path.is_file():
+def read_picture(path: str | Path, data: bytes | None = None):
+    """A ``PIL.Image`` read whole; one DataError for a missing, unreadable or corrupt file. With ``data``, the
+    picture is those bytes (an upload) and ``path`` only names it in errors."""
+    if data is None and not Path(path).is_file():
         raise DataError(path, "no such image")
     try:
-        with Image.open(path) as picture:
+        with Image.open(Path(path) if data is None else io.BytesIO(data)) as picture:
             picture.load()
-            return picture.copy()
-    except (UnidentifiedImageError, OSError, ValueError) as error:
+            whole = picture.copy()
+            whole.format = picture.format  # the copy would forget what the file was (PNG, JPEG, ...)
+            return whole
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as error:
         raise DataError(path, f"is not an image Pillow can read ({error.__class__.__name__})") from None

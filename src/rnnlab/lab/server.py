@@ -23,7 +23,7 @@ from rnnlab.lab.runs import SERVED, LabError, Runs
 
 log = logging.getLogger(__name__)
 STATIC = Path(str(resources.files("rnnlab.lab") / "static"))
-MAX_BODY = 1 << 20  # bytes of a request's JSON
+MAX_BODY = 6 << 20  # bytes of a request's JSON (a picture of 4 MB, sent as base64, fits)
 
 
 def need_starlette() -> None:
@@ -66,9 +66,14 @@ def make_app(folders: list[str | Path]):
         return FileResponse(path, media_type=SERVED[path.suffix])
 
     async def act(request: Request):
-        body = await request.body()
-        if len(body) > MAX_BODY:
-            raise LabError(f"the request is {len(body):,} bytes; at most {MAX_BODY:,}", 413)
+        declared = request.headers.get("content-length", "0")
+        if declared.isdigit() and int(declared) > MAX_BODY:
+            raise LabError(f"the request is {int(declared):,} bytes; at most {MAX_BODY:,}", 413)
+        body = b""
+        async for chunk in request.stream():  # read no further than the limit, whatever the header said
+            body += chunk
+            if len(body) > MAX_BODY:
+                raise LabError(f"the request is over {MAX_BODY:,} bytes", 413)
         try:
             params = json.loads(body or b"{}")
         except (json.JSONDecodeError, UnicodeDecodeError):

@@ -7,6 +7,8 @@ works from a trained run.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,12 +20,15 @@ from safetensors.torch import load_file
 from rnnlab.apps.caption.data import FORMATS, CaptionData, load_captions, read_image
 from rnnlab.apps.caption.tasks import CaptionTask, caption_scores, describe_images
 from rnnlab.data import DataError, Vocabulary
+from rnnlab.data.captions import as_uint8, image_array
+from rnnlab.data.files import read_picture
 from rnnlab.data.vocab import BOS, EOS, PAD, UNK
 from rnnlab.models import ATTENTIONS, CELL_KINDS, IMAGE_AS, Captioner
 from rnnlab.training import TrainConfig
 from rnnlab.training.options import Config, DecodeOptions, engine_option, option, out_option
 from rnnlab.training.runner import App, Prepared, Trained, Verb, evaluate, metrics_table
 from rnnlab.viz import plot_sheet
+from rnnlab.viz.pictures import data_url
 
 
 @dataclass(frozen=True)
@@ -149,6 +154,52 @@ def describe(trained: Trained, paths: list[str | Path], beam: int = 1, alpha: fl
     return [" ".join(vocab.decode(h.tokens)) for h in describe_images(trained.model, images, vocab, beam, alpha)]
 
 
+UPLOAD_BYTES = 4 << 20  # the largest picture the lab takes
+UPLOAD_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP")
+
+
+def _uploaded(text: str, size: int) -> torch.Tensor:
+    """A picture sent as a ``data:image/...;base64,`` URL: ``(3, size, size)`` uint8, after checking its size
+    and that it is a picture of a common kind."""
+    header, _, encoded = text.partition(",")
+    if not header.startswith("data:image/") or ";base64" not in header:
+        raise ValueError("the upload must be a picture sent as a data:image/...;base64 URL")
+    try:
+        data = base64.b64decode(encoded, validate=True)
+    except binascii.Error:
+        raise ValueError("the upload is not valid base64") from None
+    if len(data) > UPLOAD_BYTES:
+        raise ValueError(f"the upload is {len(data):,} bytes; pictures of at most {UPLOAD_BYTES:,} bytes, please")
+    picture = read_picture("the upload", data)
+    if picture.format not in UPLOAD_FORMATS:
+        raise ValueError(f"the upload is {picture.format}; send one of {', '.join(UPLOAD_FORMATS)}")
+    return as_uint8(image_array(picture, size))
+
+
+@torch.no_grad()
+def lab_caption(trained: Trained, params: dict) -> dict:
+    """A caption for ``rnnlab lab``: of test picture ``index``, or of an uploaded picture (``image``: a data
+    URL); with an attention model, where each word looked (one weight a cell of the CNN's map)."""
+    if params.get("image"):
+        image, references, index, count = _uploaded(str(params["image"]), trained.config.image_size), [], None, None
+    else:
+        test = trained.prepared().data.test
+        index, count = int(params.get("index", 0)), len(test.images)
+        if not 0 <= index < count:
+            raise ValueError(f"index must be in [0, {count - 1}] (the test split's pictures); received {index}")
+        image, references = test.images[index], [" ".join(c) for c in test.captions[index]]
+    vocab = vocab_of(trained)
+    found = describe_images(trained.model, image.unsqueeze(0), vocab, int(params.get("beam", 1)))[0]
+    attention = None
+    if found.attention is not None and found.attention.numel():
+        cells = found.attention.shape[1]
+        side = int(round(cells ** 0.5))
+        if side * side == cells:  # the CNN's square map
+            attention = found.attention.reshape(-1, side, side).mul(1e4).round().div(1e4).tolist()
+    return {"index": index, "count": count, "picture": data_url(image.permute(1, 2, 0).numpy(), scale=4),
+            "words": vocab.decode(found.tokens), "references": references, "attention": attention}
+
+
 @dataclass(frozen=True)
 class DescribeOptions(DecodeOptions):
     images: tuple[str, ...] = option((), "a picture file (PNG, JPEG, ...)", positional=True, metavar="IMAGE")
@@ -166,4 +217,5 @@ APP = App(
     baselines=lambda prepared: {f"blind_{k}": v for k, v in blind_baseline(prepared.data).items()},
     verbs=(Verb("eval", "BLEU-1..4, exact match (and attribute accuracy) on the run's test split", evaluate,
                 DecodeOptions),
-           Verb("describe", "a caption for each IMAGE", run_describe, DescribeOptions)))
+           Verb("describe", "a caption for each IMAGE", run_describe, DescribeOptions)),
+    lab={"caption": lab_caption})

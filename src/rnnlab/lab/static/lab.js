@@ -381,7 +381,45 @@ function framelabelPanel(panel, run) {
   show(0);
 }
 
-const PANELS = {charlm: charlmPanel, sentiment: sentimentPanel, translate: translatePanel, tag: tagPanel,
+// --- captioning: a test picture or an upload, its caption, and where each word looked ---
+function captionPanel(panel, run) {
+  const view = el("div", {id: "captioned"});
+  const status = el("div", {});
+  const pick = picker(index => ask({index}));
+  const upload = el("input", {type: "file", id: "upload", accept: "image/png,image/jpeg,image/gif,image/bmp,image/webp"});
+  upload.addEventListener("change", () => {
+    const file = upload.files[0];
+    if (!file) return;
+    if (file.size > 4 * 1024 * 1024) { fail(status, new Error(`${file.name} is ${file.size.toLocaleString()} bytes; pictures of at most 4 MB, please`)); return; }
+    const reader = new FileReader();
+    reader.onload = () => ask({image: reader.result});
+    reader.readAsDataURL(file);
+  });
+  async function ask(params) {
+    try {
+      const r = await api(`/api/runs/${encodeURIComponent(run.id)}/act/caption`, params);
+      status.replaceChildren();
+      if (r.count !== null) { pick.count.textContent = `of ${r.count}`; pick.index.max = r.count - 1; }
+      const grid = el("div", {class: "grid", id: "grid"});
+      const picture = el("div", {class: "picture"}, el("img", {src: r.picture}), grid);
+      const lightUp = k => {
+        if (!r.attention || !r.attention[k]) { grid.replaceChildren(); return; }
+        const rows = r.attention[k], big = Math.max(...rows.flat());
+        grid.style.gridTemplateColumns = `repeat(${rows[0].length}, 1fr)`;
+        grid.replaceChildren(...rows.flat().map(w => el("span", {class: "cell", style: `background:rgba(255,235,59,${(0.85 * w / big).toFixed(3)})`})));
+      };
+      view.replaceChildren(picture,
+        el("p", {id: "caption", class: "words"}, r.words.map((w, k) => el("span", {"data-tip": "1",
+          on: {mouseenter: () => lightUp(k), mousemove: e => showTip(e, r.attention ? "where this word looked: yellow" : "this model has no attention")}}, w))),
+        r.references.length ? el("div", {}, el("p", {class: "note"}, "references:"), el("ul", {id: "references"}, r.references.map(c => el("li", {}, c)))) : "");
+      lightUp(0);
+    } catch (error) { fail(status, error); }
+  }
+  panel.replaceChildren(el("h2", {}, "Caption a picture"), pick.node, el("div", {}, "or upload a picture (PNG, JPEG, GIF, BMP, WebP; 4 MB at most): ", upload), status, view);
+  ask({index: 0});
+}
+
+const PANELS = {caption: captionPanel, charlm: charlmPanel, sentiment: sentimentPanel, translate: translatePanel, tag: tagPanel,
                 recognize: recognizePanel, framelabel: framelabelPanel};
 
 async function route() {
