@@ -116,25 +116,34 @@ def main() -> None:
             f"characters.", ""]), encoding="utf-8")
 
 
+READY = {"charlm": "#sample span", "sentiment": "#words span", "translate": "#attention td.w", "tag": "#tags td.tag",
+         "caption": "#caption span", "framelabel": "#truth-line span", "recognize": "#path span"}
+
+
 def shoot(base: str, runs: dict, folder: Path) -> None:
-    from playwright.sync_api import sync_playwright
+    """A PNG of the runs page and of each application's page that has a run."""
     import shutil
+
+    from playwright.sync_api import sync_playwright
     folder.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1100, "height": 800})
+        page = browser.new_page(viewport={"width": 1100, "height": 760})
         page.goto(base + "/")
         page.wait_for_selector("#runs tr.run")
         page.screenshot(path=str(folder / "runs.png"))
-        for app, ready in (("charlm", "#sample span"), ("sentiment", "#words span"), ("translate", "#attention td.w"),
-                           ("tag", "#tags td.tag")):
+        for app, ready in READY.items():
+            if app not in runs:
+                continue
             page.goto(f"{base}/#/run/{runs[app]}")
             page.wait_for_selector(ready)
-            if app == "charlm":
-                page.hover("#sample span >> nth=2")
-            if app == "translate":
-                page.hover("#attention tr.target >> nth=0 >> th")
-            page.screenshot(path=str(folder / f"{app}.png"), full_page=False)
+            page.evaluate("document.getElementById('panel').scrollIntoView()")  # the model's part of the page
+            hover = {"charlm": "#sample span >> nth=2", "translate": "#attention tr.target >> nth=0 >> th",
+                     "caption": "#caption span >> nth=1", "framelabel": "#predicted-line span >> nth=5"}.get(app)
+            if hover:
+                page.hover(hover)
+            page.screenshot(path=str(folder / f"{app}.png"))
+            print(f"{folder / app}.png")
         browser.close()
 
 

@@ -203,3 +203,14 @@ def test_concurrent_requests_share_one_model(client, monkeypatch):
         t.join()
     assert not errors and len(answers) == 8 and all(a == answers[0] for a in answers)
     assert len(set(loads)) == 1
+
+
+def test_the_command_refuses_a_missing_folder(tmp_path, capsys):
+    from rnnlab.cli.main import main
+    assert main(["lab", str(tmp_path / "nowhere")]) == 2
+    assert f"rnnlab lab: error: no such folder: {tmp_path / 'nowhere'}" in capsys.readouterr().err
+
+
+def test_an_empty_folder_lists_no_runs(tmp_path):
+    answer = TestClient(make_app([tmp_path])).get("/api/runs").json()
+    assert answer == {"folders": [str(tmp_path)], "runs": []}

@@ -86,8 +86,9 @@ class Run:
         meta, summary = self.meta(), self.summary()
         test = summary.get("test") or {}
         headline = next(([k, test[k]] for k in HEADLINES if isinstance(test.get(k), (int, float))), None)
+        latest = _record(self.path / "last.json") or meta  # the best checkpoint may lie behind a running run
         return {"id": self.id, "app": self.app, "path": str(self.path), "source": meta.get("source"),
-                "step": meta.get("step"), "finished": bool(summary), "headline": headline,
+                "step": latest.get("step"), "finished": bool(summary), "headline": headline,
                 "test": test, "config": meta.get("config"), "files": self.files()}
 
     def trained(self, app: App) -> Trained:
