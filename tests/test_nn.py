@@ -152,3 +152,91 @@ def test_bad_input_and_state():
         lstm(torch.randn(T, B, F), torch.zeros(2, B, H))
     with pytest.raises(ValueError, match=r"GRU: h_0 must be .* = \(1, 5, 4\); received \(1, 4, 4\)"):
         rnn.GRU(F, H)(torch.randn(T, B, F), torch.zeros(1, 4, H))
+
+
+# --- torch's parameter names: checkpoints both ways, views ------------------------------------------------
+
+
+def _outputs(module, x):
+    y, h = module(x)
+    return [y, *flat(h)]
+
+
+CHECKPOINT_CASES = [(s, layers, bi, bias) for s in TORCH_SPECS for layers in (1, 2) for bi in (False, True)
+                    for bias in (True, False)]
+
+
+@pytest.mark.parametrize(("spec", "layers", "bidirectional", "bias"), CHECKPOINT_CASES,
+                         ids=[f"{s.name}-{n}-{'bi' if b else 'uni'}-{'bias' if c else 'nobias'}"
+                              for s, n, b, c in CHECKPOINT_CASES])
+def test_torch_checkpoints_load_into_the_drop_in_modules_and_back(spec, layers, bidirectional, bias):
+    options = dict(num_layers=layers, bidirectional=bidirectional, bias=bias, dtype=f64)
+    theirs = spec.torch_module(F, H, **options)
+    with torch.no_grad():  # torch's second bias nonzero, so that folding it is tested
+        for name, p in theirs.named_parameters():
+            p.copy_(torch.randn_like(p))
+    ours = from_torch(spec.torch_module(F, H, **options))  # other weights
+    x = torch.randn(T, B, F, dtype=f64)
+    assert not all(torch.equal(a, b) for a, b in zip(_outputs(ours, x), _outputs(theirs, x)))
+    result = ours.load_state_dict(theirs.state_dict())
+    assert not result.missing_keys and not result.unexpected_keys
+    assert_close(_outputs(ours, x), _outputs(theirs, x))
+    back = spec.torch_module(F, H, **options)
+    saved = ours.state_dict(torch_layout=True)
+    assert list(saved) == list(back.state_dict())
+    back.load_state_dict(saved)
+    assert_close(_outputs(back, x), _outputs(theirs, x))
+    assert set(ours.state_dict()) == {k for k, _ in ours.named_parameters()}  # rnnlab's own names by default
+
+
+@pytest.mark.parametrize("spec", TORCH_SPECS, ids=lambda s: s.name)
+def test_torch_names_are_views_of_the_chapters_parameters(spec):
+    ours = from_torch(spec.torch_module(F, H, num_layers=2, bidirectional=True, dtype=f64))
+    cell = ours.cells()[3]  # layer 1, reverse
+    W_x, W_h, b = cell.stacked_weights()
+    assert ours.weight_ih_l1_reverse is W_x and ours.weight_hh_l1_reverse is W_h and ours.bias_ih_l1_reverse is b
+    twin = to_torch(ours)
+    for name, value in twin.named_parameters():
+        assert torch.equal(getattr(ours, name), value), name
+    assert [len(w) for w in ours.all_weights] == [4] * 4
+    nn.init.orthogonal_(ours.weight_hh_l0)  # torch code initialising through torch's names changes the model
+    assert torch.equal(ours.cells()[0].stacked_weights()[1], ours.weight_hh_l0)
+    with pytest.raises(AttributeError, match="is a view of the chapter's parameters"):
+        ours.weight_hh_l0 = nn.Parameter(torch.zeros(1))
+    with pytest.raises(AttributeError, match="has no weight_ih_l2"):
+        ours.weight_ih_l2
+    with pytest.raises(AttributeError, match="has no bias_ih_l0"):
+        from_torch(spec.torch_module(F, H, bias=False)).bias_ih_l0
+
+
+def test_a_torch_checkpoint_of_a_larger_model_loads_into_its_rnnlab_twin():
+    class Tagger(nn.Module):
+        def __init__(self, lstm):
+            super().__init__()
+            self.embed, self.rnn, self.head = nn.Embedding(10, F), lstm, nn.Linear(2 * H, 3)
+
+        def forward(self, ids):
+            return self.head(self.rnn(self.embed(ids))[0])
+    theirs = Tagger(nn.LSTM(F, H, num_layers=2, bidirectional=True))
+    ours = Tagger(rnn.LSTM(F, H, num_layers=2, bidirectional=True))
+    ours.load_state_dict(theirs.state_dict())
+    ids = torch.randint(0, 10, (T, B))
+    torch.testing.assert_close(ours(ids), theirs(ids))
+
+
+def test_torch_keys_that_do_not_fit_are_refused():
+    ours = rnn.LSTM(F, H, num_layers=2)
+    state = nn.LSTM(F, H, num_layers=2).state_dict()
+    with pytest.raises(RuntimeError, match="missing weight_hh_l1 beside the other torch keys"):
+        ours.load_state_dict({k: v for k, v in state.items() if k != "weight_hh_l1"})
+    with pytest.raises(RuntimeError, match="Unexpected key.*weight_ih_l2"):
+        ours.load_state_dict({**state, "weight_ih_l2": state["weight_ih_l1"]})
+    with pytest.raises(RuntimeError, match="size mismatch"):
+        rnn.LSTM(F, H + 1, num_layers=2).load_state_dict(state)
+    with pytest.raises(RuntimeError, match="bias_ih_l0: LSTM was built with bias=False"):
+        rnn.LSTM(F, H, num_layers=2, bias=False).load_state_dict(state)
+    chapter = rnn.GRU(F, H, reset="before")
+    with pytest.raises(ValueError, match="the chapter's GRU, which torch.nn.GRU cannot represent"):
+        chapter.state_dict(torch_layout=True)
+    with pytest.raises(ValueError, match="the chapter's GRU"):
+        chapter.load_state_dict(nn.GRU(F, H).state_dict())

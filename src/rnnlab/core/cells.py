@@ -190,18 +190,25 @@ class Cell(nn.Module):
         """``(weight_ih, weight_hh, bias_ih, bias_hh)`` computing the same function in torch."""
         raise NotImplementedError
 
-    @torch.no_grad()
-    def load_torch_weights(self, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None, b_hh: Tensor | None) -> None:
-        """Copy torch's ``(weight_ih, weight_hh, bias_ih, bias_hh)`` into this cell.
+    def torch_as_own(self, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None,
+                     b_hh: Tensor | None) -> dict[str, Tensor]:
+        """This cell's parameters, by name, from torch's ``(weight_ih, weight_hh, bias_ih, bias_hh)``.
 
         torch keeps two biases; the chapter has one, so ``b = b_ih + b_hh`` wherever
         both are added before the nonlinearity (all of them but the GRU's ``b_hn``).
         """
+        names = {id(p): n for n, p in self.named_parameters(recurse=False)}
         W_x, W_h, b = self.stacked_weights()
-        W_x.copy_(w_ih)
-        W_h.copy_(w_hh)
+        own = {names[id(W_x)]: w_ih, names[id(W_h)]: w_hh}
         if b is not None:
-            b.copy_(b_ih + b_hh)
+            own[names[id(b)]] = b_ih + b_hh
+        return own
+
+    @torch.no_grad()
+    def load_torch_weights(self, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None, b_hh: Tensor | None) -> None:
+        """Copy torch's ``(weight_ih, weight_hh, bias_ih, bias_hh)`` into this cell (see ``torch_as_own``)."""
+        for name, value in self.torch_as_own(w_ih, w_hh, b_ih, b_hh).items():
+            getattr(self, name).copy_(value)
 
     def extra_repr(self) -> str:
         return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
@@ -401,17 +408,15 @@ class GRUCell(GatedCell):
         b_hh = torch.cat([torch.zeros_like(self.b[: 2 * H]), self.b_hc])
         return self.W_x, self.W_h, self.b, b_hh
 
-    @torch.no_grad()
-    def load_torch_weights(self, w_ih, w_hh, b_ih, b_hh) -> None:
-        """As ``Cell.load_torch_weights``, but ``b_hn`` stays apart as ``b_hc``: it sits inside ``r * (...)``."""
+    def torch_as_own(self, w_ih, w_hh, b_ih, b_hh) -> dict[str, Tensor]:
+        """As ``Cell.torch_as_own``, but ``b_hn`` stays apart as ``b_hc``: it sits inside ``r * (...)``."""
         self._torch_form()
-        self.W_x.copy_(w_ih)
-        self.W_h.copy_(w_hh)
+        own = {"W_x": w_ih, "W_h": w_hh}
         if self.b is not None:
             H = self.hidden_size
-            self.b.copy_(b_ih)
-            self.b[: 2 * H] += b_hh[: 2 * H]
-            self.b_hc.copy_(b_hh[2 * H:])
+            own["b"] = b_ih + torch.cat([b_hh[: 2 * H], torch.zeros_like(b_hh[2 * H:])])
+            own["b_hc"] = b_hh[2 * H:]
+        return own
 
     def extra_repr(self) -> str:
         return super().extra_repr() + f", reset={self.reset!r}"

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from rnnlab.core import Cell, ElmanCell, GRUCell, LSTMCell
-from rnnlab.nn.modules import GRU, LSTM, RNN, RNNBase
+from rnnlab.nn.modules import GRU, LSTM, RNN, RNNBase, torch_weight_names
 
 _MODULES = {nn.RNN: RNN, nn.LSTM: LSTM, nn.GRU: GRU}
 _CELLS = {nn.RNNCell: ElmanCell, nn.LSTMCell: LSTMCell, nn.GRUCell: GRUCell}
@@ -29,11 +29,7 @@ def _torch_names(module: nn.Module) -> list[tuple[str, str, str, str]]:
     """torch's parameter names ``(weight_ih, weight_hh, bias_ih, bias_hh)`` per cell, in torch's order."""
     if isinstance(module, nn.RNNCellBase):
         return [("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
-    names = []
-    for k in range(module.num_layers):
-        for suffix in ("", "_reverse")[: 2 if module.bidirectional else 1]:
-            names.append(tuple(f"{kind}_l{k}{suffix}" for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")))
-    return names
+    return torch_weight_names(module.num_layers, module.bidirectional)
 
 
 def from_torch(module: nn.Module, engine: str = "auto") -> nn.Module:

@@ -9,6 +9,9 @@ with its named states. This file is the only place that speaks torch's layout.
 
 from __future__ import annotations
 
+import re
+from collections import OrderedDict
+
 import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence
@@ -18,8 +21,33 @@ from rnnlab.core.checks import shape_str
 from rnnlab.layers import Bidirectional, Recurrent, Stacked
 
 
+TORCH_KEY = re.compile(r"(weight|bias)_(ih|hh)_l(\d+)(_reverse)?")  # torch's parameter names
+
+
+def torch_weight_names(num_layers: int, bidirectional: bool) -> list[tuple[str, str, str, str]]:
+    """torch's parameter names ``(weight_ih, weight_hh, bias_ih, bias_hh)`` of each cell, in torch's order."""
+    return [tuple(f"{kind}_l{k}{suffix}" for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+            for k in range(num_layers) for suffix in ("", "_reverse")[: 2 if bidirectional else 1]]
+
+
 class RNNBase(nn.Module):
-    """The torch-layout shell shared by ``RNN``, ``LSTM`` and ``GRU``."""
+    """The torch-layout shell shared by ``RNN``, ``LSTM`` and ``GRU``.
+
+    torch's parameter names work too, so torch checkpoints and torch code that
+    reads weights run unchanged:
+
+    - ``load_state_dict`` takes torch's keys (``weight_ih_l0``, ``bias_hh_l1_reverse``,
+      ...), also inside a larger model, folding torch's two biases into the
+      chapter's one (``b = b_ih + b_hh``; the GRU's ``b_hn`` stays apart);
+    - ``state_dict(torch_layout=True)`` writes torch's keys, which
+      ``torch.nn.LSTM(...).load_state_dict`` accepts (``bias_ih = b``,
+      ``bias_hh = 0``; the GRU's ``[0, 0, b_hc]``); not for the chapter's GRU;
+    - ``weight_ih_l0``, ``weight_hh_l0`` and ``bias_ih_l0`` are the chapter's
+      parameters themselves (``W_x``, ``W_h``, ``b``; an in-place init such as
+      ``nn.init.orthogonal_(lstm.weight_hh_l0)`` changes the model), and
+      ``bias_hh_l0`` is computed (zeros; the GRU's ``[0, 0, b_hc]``): write
+      biases into ``bias_ih``. None of these names can be assigned.
+    """
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
@@ -47,6 +75,7 @@ class RNNBase(nn.Module):
             else:
                 layers.append(Recurrent(self._cell(size, hidden_size, **factory), engine=engine))
         self.stack = Stacked(layers, dropout=dropout)
+        self.register_load_state_dict_pre_hook(RNNBase._torch_keys_hook)
 
     def _cell(self, input_size: int, hidden_size: int, **options) -> Cell:
         raise NotImplementedError
@@ -61,6 +90,75 @@ class RNNBase(nn.Module):
 
     def flatten_parameters(self) -> None:
         """Nothing to do: kept so that torch code calling it runs unchanged."""
+
+    # --- torch's parameter names ------------------------------------------------------
+    def _torch_cells(self) -> list[tuple[Cell, tuple[str, str, str, str]]]:
+        return list(zip(self.cells(), torch_weight_names(self.num_layers, self.bidirectional)))
+
+    def _torch_keys_hook(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                         error_msgs) -> None:
+        """Before loading: torch's keys under ``prefix`` become this module's own (see the class docstring)."""
+        if not any(k.startswith(prefix) and TORCH_KEY.fullmatch(k[len(prefix):]) for k in state_dict):
+            return
+        where = {id(m): name for name, m in self.named_modules()}
+        known = set()
+        for cell, names in self._torch_cells():
+            known.update(names)
+            values = [state_dict.get(prefix + n) for n in names]
+            needed = values if self.bias else values[:2]
+            if any(v is None for v in needed):
+                if any(v is not None for v in values):  # some of the cell's torch keys, not all
+                    lacking = [prefix + n for n, v in zip(names, needed) if v is None]
+                    error_msgs.append(f"missing {', '.join(lacking)} beside the other torch keys of that layer")
+                continue
+            for name, value in cell.torch_as_own(*values).items():
+                state_dict[f"{prefix}{where[id(cell)]}.{name}"] = value
+            for n in names if self.bias else names[:2]:  # torch biases for a bias-free module: refused below
+                state_dict.pop(prefix + n)
+        for k in [k for k in state_dict if k.startswith(prefix) and TORCH_KEY.fullmatch(k[len(prefix):])]:
+            if k[len(prefix):] in known and not self.bias:
+                error_msgs.append(f"{k}: {type(self).__name__} was built with bias=False")
+            if k[len(prefix):] not in known:
+                unexpected_keys.append(k)
+            state_dict.pop(k)
+
+    def state_dict(self, *args, torch_layout: bool = False, **kwargs):
+        """The parameters by rnnlab's names, or with ``torch_layout=True`` by torch's (``weight_ih_l0``, ...),
+        detached, for ``torch.nn.RNN/LSTM/GRU.load_state_dict``. The chapter's GRU has no torch layout."""
+        if not torch_layout:
+            return super().state_dict(*args, **kwargs)
+        prefix = kwargs.get("prefix", "")
+        out = OrderedDict()
+        for cell, names in self._torch_cells():
+            for name, value in zip(names, cell.to_torch_weights()):
+                if value is not None:
+                    out[prefix + name] = value.detach().clone()
+        return out
+
+    def __getattr__(self, name: str):
+        match = TORCH_KEY.fullmatch(name)
+        if match is None:
+            return super().__getattr__(name)
+        kind, side, layer, reverse = match.groups()
+        index = int(layer) * self.num_directions + (1 if reverse else 0)
+        if int(layer) >= self.num_layers or (reverse and not self.bidirectional) or (kind == "bias" and not self.bias):
+            raise AttributeError(f"{type(self).__name__} has no {name}")
+        cell = self.cells()[index]
+        w_ih, w_hh, b_ih, b_hh = cell.to_torch_weights()
+        if (kind, side) == ("bias", "hh"):  # computed: zeros a write into would not change the model
+            return b_hh.detach()
+        return {("weight", "ih"): w_ih, ("weight", "hh"): w_hh, ("bias", "ih"): b_ih}[kind, side]
+
+    def __setattr__(self, name: str, value) -> None:
+        if TORCH_KEY.fullmatch(name):
+            raise AttributeError(f"{type(self).__name__}.{name} is a view of the chapter's parameters and cannot "
+                                 f"be assigned; copy into it (weight_*, bias_ih) or load a state_dict")
+        super().__setattr__(name, value)
+
+    @property
+    def all_weights(self) -> list[list[Tensor]]:
+        """torch's ``all_weights``: ``[weight_ih, weight_hh, bias_ih, bias_hh]`` of each layer and direction."""
+        return [[getattr(self, n) for n in (names if self.bias else names[:2])] for _, names in self._torch_cells()]
 
     # --- torch's state layout <-> rnnlab's named states ------------------------------
     def _state_parts(self, hx) -> list[Tensor]:
