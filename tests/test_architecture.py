@@ -22,8 +22,9 @@ ALLOWED = {
     "apps": {"core", "kernels", "layers", "models", "nn", "data", "decoding", "training", "viz"},
     "experiments": {"core", "kernels", "layers", "models", "nn", "data", "decoding", "training", "viz", "apps"},
     "lab": {"training", "apps"},
+    "export": {"core", "layers"},
     "cli": {"rnnlab", "core", "kernels", "layers", "models", "nn", "data", "decoding", "training", "viz",
-            "apps", "experiments", "lab"},
+            "apps", "experiments", "lab", "export"},
 }
 
 

@@ -1,0 +1,175 @@
+"""rnnlab layers as ONNX graphs: each recurrent layer one ONNX ``RNN``, ``LSTM`` or ``GRU`` node.
+
+ONNX's recurrent operators compute the chapter's cells directly:
+
+- ``RNN``: ``h_t = f(W x_t + R h_{t-1} + Wb + Rb)``, ``f`` tanh or ReLU;
+- ``LSTM``: the gates in ONNX's order ``i, o, f, c`` (rnnlab keeps torch's
+  ``i, f, g, o``: the rows are reordered);
+- ``GRU``: gates ``z, r, h`` (rnnlab: ``r, u, c``, with ``z = u``);
+  ``linear_before_reset=0`` is the chapter's GRU (the reset gate applied to
+  ``h_{t-1}`` before the product), ``1`` torch's (``b_hc`` goes into ``Rbh``).
+
+A bidirectional layer is one node with ``direction="bidirectional"``;
+``sequence_lens`` gives each padded sequence its own result, as rnnlab's
+``lengths`` do. The graph keeps rnnlab's interface: ``x (B, T, F)`` float32
+(and ``lengths (B,)`` int64 when exported with lengths) in; ``y (B, T, H)``,
+zero past each length, then the final states (``h_l0``, ``h_l0_reverse``,
+``c_l0`` ... for each layer) out; batch size and length are dynamic.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from rnnlab.core import ElmanCell, GRUCell, LSTMCell
+from rnnlab.layers import Bidirectional, Recurrent, Stacked
+
+OPSET = 17
+_ORDER = {"LSTM": [0, 3, 1, 2], "GRU": [1, 0, 2]}  # rnnlab's blocks (i f g o; r u c) in ONNX's (i o f c; z r h)
+
+
+class ExportError(ValueError):
+    """A module, or a part of it, that has no ONNX form here; the message says which and why."""
+
+
+def _blocks(a: np.ndarray, kind: str) -> np.ndarray:
+    if kind not in _ORDER:
+        return a
+    parts = np.split(a, len(_ORDER[kind]), axis=0)
+    return np.concatenate([parts[k] for k in _ORDER[kind]], axis=0)
+
+
+def _array(t: Tensor | None) -> np.ndarray | None:
+    return None if t is None else t.detach().cpu().to(torch.float32).numpy()
+
+
+class Graph:
+    """Nodes and constants, named as they are made."""
+
+    def __init__(self) -> None:
+        from onnx import helper, numpy_helper
+        self.helper, self.numpy_helper = helper, numpy_helper
+        self.nodes, self.constants, self.count = [], [], 0
+
+    def name(self, stem: str) -> str:
+        self.count += 1
+        return f"{stem}_{self.count}"
+
+    def const(self, stem: str, array) -> str:
+        name = self.name(stem)
+        self.constants.append(self.numpy_helper.from_array(np.asarray(array), name))
+        return name
+
+    def node(self, op: str, inputs: list[str], outputs: int | list[str] = 1, **attributes) -> list[str]:
+        names = [self.name(op.lower()) for _ in range(outputs)] if isinstance(outputs, int) else outputs
+        self.nodes.append(self.helper.make_node(op, inputs, names, name=self.name(op), **attributes))
+        return names
+
+
+def _cell_kind(cell) -> tuple[str, dict]:
+    if isinstance(cell, ElmanCell):
+        return "RNN", {"activations": ["Relu" if cell.nonlinearity == "relu" else "Tanh"]}
+    if isinstance(cell, LSTMCell):
+        return "LSTM", {}
+    if isinstance(cell, GRUCell):
+        return "GRU", {"linear_before_reset": int(cell.reset == "after")}
+    raise ExportError(f"{type(cell).__name__} has no ONNX recurrent operator; the Elman RNN, LSTM and GRU cells "
+                      f"export")
+
+
+def _weights(cell, kind: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """``W (G*H, F)``, ``R (G*H, H)`` and ``B (2*G*H,)`` (or None) in ONNX's gate order."""
+    W_x, W_h, b = (_array(t) for t in cell.stacked_weights())
+    W, R = _blocks(W_x, kind), _blocks(W_h, kind)
+    if b is None:
+        return W, R, None
+    Rb = np.zeros_like(b)
+    if kind == "GRU" and cell.b_hc is not None:  # torch's form: b_hc sits inside r * (R h + Rb)
+        Rb[2 * cell.hidden_size:] = _array(cell.b_hc)
+    return W, R, np.concatenate([_blocks(b, kind), _blocks(Rb, kind)])
+
+
+def _recurrent(graph: Graph, layers: list[Recurrent], x: str, lengths: str, merge: str) -> tuple[str, list[str],
+                                                                                              list[str]]:
+    """One ONNX node for one direction or both: ``(y (T, B, H'), [h per direction], [c per direction])``."""
+    kinds = [_cell_kind(layer.cell) for layer in layers]
+    if len({(k, str(a)) for k, a in kinds}) != 1 or len({layer.cell.hidden_size for layer in layers}) != 1:
+        raise ExportError("a bidirectional layer exports when both directions use the same kind of cell and size")
+    kind, attributes = kinds[0]
+    cells = [layer.cell for layer in layers]
+    weights = [_weights(cell, kind) for cell in cells]
+    H = cells[0].hidden_size
+    inputs = [x, graph.const("W", np.stack([w[0] for w in weights])), graph.const("R", np.stack([w[1] for w in weights]))]
+    inputs.append(graph.const("B", np.stack([w[2] for w in weights])) if weights[0][2] is not None else "")
+    inputs.append(lengths)
+    direction = "bidirectional" if len(layers) == 2 else ("reverse" if layers[0].reverse else "forward")
+    if kind == "RNN" and len(layers) == 2:
+        attributes = {"activations": attributes["activations"] * 2}
+    outputs = graph.node(kind, inputs, 3 if kind == "LSTM" else 2, hidden_size=H, direction=direction, **attributes)
+    y, y_h = outputs[0], outputs[1]  # (T, D, B, H), (D, B, H)
+    D = len(layers)
+    if D == 1:
+        y = graph.node("Squeeze", [y, graph.const("axis", np.array([1]))])[0]
+    elif merge == "concat":
+        y = graph.node("Transpose", [y], perm=[0, 2, 1, 3])[0]  # (T, B, 2, H)
+        y = graph.node("Reshape", [y, graph.const("shape", np.array([0, 0, 2 * H]))])[0]
+    else:
+        op = {"sum": "ReduceSum", "mean": "ReduceMean", "mul": "ReduceProd"}[merge]
+        axis = graph.const("axis", np.array([1]))
+        y = graph.node(op, [y, axis] if op == "ReduceSum" else [y], keepdims=0,
+                       **({} if op == "ReduceSum" else {"axes": [1]}))[0]
+    def split(t: str) -> list[str]:
+        return [graph.node("Gather", [t, graph.const("index", np.array(d))], axis=0)[0] for d in range(D)]
+    return y, split(y_h), split(outputs[2]) if kind == "LSTM" else []
+
+
+def _layers(module) -> tuple[list, bool]:
+    """The stack's layers (each a Recurrent or a Bidirectional) and whether it adds residuals."""
+    if isinstance(module, Stacked):
+        return list(module.layers), module.residual
+    if isinstance(module, (Recurrent, Bidirectional)):
+        return [module], False
+    if hasattr(module, "stack") and isinstance(module.stack, Stacked):  # rnnlab.nn.RNN/LSTM/GRU: its layers
+        return list(module.stack.layers), module.stack.residual
+    raise ExportError(f"expected an rnnlab layer (Recurrent, Bidirectional, Stacked) or rnnlab.nn.RNN/LSTM/GRU; "
+                      f"received {type(module).__name__}")
+
+
+def build(module, with_lengths: bool):
+    """The ONNX model of ``module`` (see the module docstring)."""
+    import onnx
+    from onnx import TensorProto, helper
+    graph = Graph()
+    layers, residual = _layers(module)
+    F = layers[0].input_size
+    x = graph.node("Transpose", ["x"], perm=[1, 0, 2])[0]  # (T, B, F): the operators' layout
+    lengths = graph.node("Cast", ["lengths"], to=TensorProto.INT32)[0] if with_lengths else ""
+    outputs = []
+    for k, layer in enumerate(layers):
+        if isinstance(layer, Bidirectional):
+            if not isinstance(layer.forward_layer, Recurrent) or not isinstance(layer.backward_layer, Recurrent):
+                raise ExportError("a Bidirectional of two Recurrent layers exports; this one holds other layers")
+            y, hs, cs = _recurrent(graph, [layer.forward_layer, layer.backward_layer], x, lengths, layer.merge)
+            names = [f"l{k}", f"l{k}_reverse"]
+        elif isinstance(layer, Recurrent):
+            y, hs, cs = _recurrent(graph, [layer], x, lengths, "concat")
+            names = [f"l{k}_reverse" if layer.reverse else f"l{k}"]
+        else:
+            raise ExportError(f"layer {k} is a {type(layer).__name__}; Recurrent and Bidirectional layers export")
+        x = graph.node("Add", [y, x])[0] if residual and k > 0 else y
+        outputs += [(h, f"h_{n}") for h, n in zip(hs, names)] + [(c, f"c_{n}") for c, n in zip(cs, names)]
+    graph.node("Transpose", [x], ["y"], perm=[1, 0, 2])  # (B, T, H)
+    for inner, name in outputs:
+        graph.node("Identity", [inner], [name])
+    H = layers[-1].output_size
+    inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "time", F])]
+    if with_lengths:
+        inputs.append(helper.make_tensor_value_info("lengths", TensorProto.INT64, ["batch"]))
+    outs = [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", "time", H])]
+    outs += [helper.make_tensor_value_info(name, TensorProto.FLOAT, ["batch", None]) for _, name in outputs]
+    model = helper.make_model(helper.make_graph(graph.nodes, "rnnlab", inputs, outs, graph.constants),
+                              opset_imports=[helper.make_opsetid("", OPSET)], producer_name="rnnlab")
+    onnx.checker.check_model(model)
+    return model
