@@ -19,10 +19,10 @@ ALLOWED = {
     "decoding": {"core", "layers", "models", "data"},
     "viz": set(),
     "training": {"core", "kernels", "layers", "models", "data", "viz"},
-    "apps": {"core", "kernels", "layers", "models", "nn", "data", "decoding", "training", "viz"},
+    "apps": {"core", "kernels", "layers", "models", "nn", "data", "decoding", "training", "viz", "export"},
     "experiments": {"core", "kernels", "layers", "models", "nn", "data", "decoding", "training", "viz", "apps"},
     "lab": {"training", "apps"},
-    "export": {"core", "layers"},
+    "export": {"core", "layers", "models"},
     "cli": {"rnnlab", "core", "kernels", "layers", "models", "nn", "data", "decoding", "training", "viz",
             "apps", "experiments", "lab", "export"},
 }

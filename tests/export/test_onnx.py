@@ -40,7 +40,7 @@ def check(layer, path, with_lengths=True):
     for B, T in ((4, 7), (2, 11)):  # batch and length are dynamic
         x = torch.randn(B, T, layer.input_size)
         lengths = torch.tensor([T, max(1, T - 4)][:B] + [T - 1] * (B - 2)) if with_lengths else None
-        got = run_onnx(path, x, lengths)
+        got = run_onnx(path, {"x": x} if lengths is None else {"x": x, "lengths": lengths})
         with torch.no_grad():
             y, state = layer(x, lengths=lengths)
         expected = {"y": y, **finals(layer, state)}

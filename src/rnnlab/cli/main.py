@@ -17,7 +17,7 @@ from functools import partial
 
 from rnnlab import __version__
 from rnnlab.apps import demo, registered
-from rnnlab.cli import experiment, lab
+from rnnlab.cli import experiment, export, lab
 from rnnlab.cli.options import Parser, add_options, configure, given
 from rnnlab.training import TrainConfig
 from rnnlab.training.runner import App, Verb
@@ -84,6 +84,7 @@ def build_parser(apps: list[App] | None = None) -> Parser:
         add_app(commands, app)
     experiment.add_parser(commands)
     lab.add_parser(commands)
+    export.add_parser(commands)
     tour = commands.add_parser("demo", help="tour the cells: each equals torch.nn where torch has it, and each "
                                             "learns", description="Check every cell against torch.nn and train each "
                                                                   "on a small task.")

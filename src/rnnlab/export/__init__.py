@@ -2,7 +2,9 @@
 
 ``rnnlab.export.onnx(module, example_input, path, lengths=None)`` writes the
 file and checks it: onnxruntime runs it on ``example_input`` (and
-``lengths``) and its outputs must equal rnnlab's to 1e-5.
+``lengths``) and its outputs must equal rnnlab's to 1e-5. Whole models
+(``onnx_graph.classifier``) are exported by their applications
+(``rnnlab export RUN``), which check them the same way.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from torch import Tensor
 
 from rnnlab.export.onnx_graph import ExportError, build
 
-__all__ = ["ExportError", "onnx", "run_onnx"]
+__all__ = ["ExportError", "check", "onnx", "run_onnx", "save"]
 
 
 def _need(*packages: str) -> None:
@@ -24,16 +26,33 @@ def _need(*packages: str) -> None:
         raise ExportError(f"ONNX export needs {' and '.join(missing)}: pip install -c constraints.txt -e \".[export]\"")
 
 
-def run_onnx(path: str | Path, x: Tensor, lengths: Tensor | None = None) -> dict[str, Tensor]:
-    """The ONNX file's outputs by name, from onnxruntime on the CPU."""
+def run_onnx(path: str | Path, inputs: dict[str, Tensor]) -> dict[str, Tensor]:
+    """The ONNX file's outputs by name, from onnxruntime on the CPU; ``inputs`` by name (floats are sent as
+    float32, integers as int64)."""
     _need("onnxruntime")
     import onnxruntime
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    feed = {"x": x.detach().cpu().to(torch.float32).numpy()}
-    if lengths is not None:
-        feed["lengths"] = lengths.detach().cpu().to(torch.int64).numpy()
+    feed = {name: t.detach().cpu().to(torch.float32 if t.is_floating_point() else torch.int64).numpy()
+            for name, t in inputs.items()}
     names = [o.name for o in session.get_outputs()]
     return {name: torch.from_numpy(value) for name, value in zip(names, session.run(names, feed))}
+
+
+def save(model, path: str | Path) -> Path:
+    """Write an ONNX model (from ``rnnlab.export.onnx_graph``)."""
+    import onnx as onnx_package
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    onnx_package.save(model, str(path))
+    return path
+
+
+def check(path: Path, got: Tensor, expected: Tensor, atol: float) -> None:
+    """ExportError unless onnxruntime's ``got`` equals rnnlab's ``expected`` to ``atol``."""
+    error = float((got - expected.detach().cpu()).abs().max()) if got.shape == expected.shape else float("inf")
+    if error > atol:
+        raise ExportError(f"{path}: onnxruntime's output differs from rnnlab's by {error:.3g} (at most {atol} "
+                          f"expected)")
 
 
 def onnx(module, example_input: Tensor, path: str | Path, lengths: Tensor | None = None,
@@ -46,11 +65,7 @@ def onnx(module, example_input: Tensor, path: str | Path, lengths: Tensor | None
     differs from rnnlab's by more than ``atol``.
     """
     _need("onnx", "onnxruntime")
-    import onnx as onnx_package
-    path = Path(path)
-    model = build(module, lengths is not None)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    onnx_package.save(model, str(path))
+    path = save(build(module, lengths is not None), path)
     layer = module.stack if hasattr(module, "stack") else module
     was_training = layer.training
     layer.eval()
@@ -59,9 +74,6 @@ def onnx(module, example_input: Tensor, path: str | Path, lengths: Tensor | None
             y, _ = layer(example_input.to(torch.float32), lengths=lengths)
     finally:
         layer.train(was_training)
-    got = run_onnx(path, example_input, lengths)["y"]
-    error = float((got - y.cpu()).abs().max()) if got.shape == y.shape else float("inf")
-    if error > atol:
-        raise ExportError(f"{path}: onnxruntime's output differs from rnnlab's by {error:.3g} (at most {atol} "
-                          f"expected)")
+    feed = {"x": example_input} if lengths is None else {"x": example_input, "lengths": lengths}
+    check(path, run_onnx(path, feed)["y"], y, atol)
     return path

@@ -137,15 +137,11 @@ def _layers(module) -> tuple[list, bool]:
                       f"received {type(module).__name__}")
 
 
-def build(module, with_lengths: bool):
-    """The ONNX model of ``module`` (see the module docstring)."""
-    import onnx
-    from onnx import TensorProto, helper
-    graph = Graph()
+def stack(graph: Graph, module, x: str, lengths: str) -> tuple[str, list[tuple[str, str]]]:
+    """``module``'s layers on ``x (B, T, F)`` (``lengths``: int32 ``(B,)`` or ""): ``y (B, T, H)`` and the final
+    states as ``(inner name, output name)`` pairs (``h_l0``, ``h_l0_reverse``, ``c_l0``, ...)."""
     layers, residual = _layers(module)
-    F = layers[0].input_size
-    x = graph.node("Transpose", ["x"], perm=[1, 0, 2])[0]  # (T, B, F): the operators' layout
-    lengths = graph.node("Cast", ["lengths"], to=TensorProto.INT32)[0] if with_lengths else ""
+    x = graph.node("Transpose", [x], perm=[1, 0, 2])[0]  # (T, B, F): the operators' layout
     outputs = []
     for k, layer in enumerate(layers):
         if isinstance(layer, Bidirectional):
@@ -160,16 +156,90 @@ def build(module, with_lengths: bool):
             raise ExportError(f"layer {k} is a {type(layer).__name__}; Recurrent and Bidirectional layers export")
         x = graph.node("Add", [y, x])[0] if residual and k > 0 else y
         outputs += [(h, f"h_{n}") for h, n in zip(hs, names)] + [(c, f"c_{n}") for c, n in zip(cs, names)]
-    graph.node("Transpose", [x], ["y"], perm=[1, 0, 2])  # (B, T, H)
-    for inner, name in outputs:
-        graph.node("Identity", [inner], [name])
-    H = layers[-1].output_size
-    inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "time", F])]
-    if with_lengths:
-        inputs.append(helper.make_tensor_value_info("lengths", TensorProto.INT64, ["batch"]))
-    outs = [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", "time", H])]
-    outs += [helper.make_tensor_value_info(name, TensorProto.FLOAT, ["batch", None]) for _, name in outputs]
-    model = helper.make_model(helper.make_graph(graph.nodes, "rnnlab", inputs, outs, graph.constants),
+    return graph.node("Transpose", [x], perm=[1, 0, 2])[0], outputs  # (B, T, H)
+
+
+def _model(graph: Graph, inputs: list, outputs: list):
+    import onnx
+    from onnx import helper
+    model = helper.make_model(helper.make_graph(graph.nodes, "rnnlab", inputs, outputs, graph.constants),
                               opset_imports=[helper.make_opsetid("", OPSET)], producer_name="rnnlab")
     onnx.checker.check_model(model)
     return model
+
+
+def build(module, with_lengths: bool):
+    """The ONNX model of a layer (see the module docstring)."""
+    from onnx import TensorProto, helper
+    graph = Graph()
+    lengths = graph.node("Cast", ["lengths"], to=TensorProto.INT32)[0] if with_lengths else ""
+    y, states = stack(graph, module, "x", lengths)
+    graph.node("Identity", [y], ["y"])
+    for inner, name in states:
+        graph.node("Identity", [inner], [name])
+    layers, _ = _layers(module)
+    inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "time", layers[0].input_size])]
+    if with_lengths:
+        inputs.append(helper.make_tensor_value_info("lengths", TensorProto.INT64, ["batch"]))
+    outputs = [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", "time", layers[-1].output_size])]
+    outputs += [helper.make_tensor_value_info(name, TensorProto.FLOAT, ["batch", None]) for _, name in states]
+    return _model(graph, inputs, outputs)
+
+
+def _embedding(graph: Graph, module, tokens: str) -> str:
+    """Token ids ``(B, T)`` -> vectors ``(B, T, E)``: an ``nn.Embedding``, or one-hot rows."""
+    if isinstance(module, torch.nn.Embedding):
+        table = _array(module.weight)
+    elif hasattr(module, "vocab_size") and module.embedding_dim == module.vocab_size:  # OneHot
+        table = np.eye(module.vocab_size, dtype=np.float32)
+    else:
+        raise ExportError(f"the input {type(module).__name__} has no ONNX form here (nn.Embedding or one-hot)")
+    return graph.node("Gather", [graph.const("embedding", table), tokens], axis=0)[0]
+
+
+def _pool(graph: Graph, h: str, lengths: str, how: str) -> str:
+    """``h (B, T, H)`` -> ``(B, H)`` (``(B, 2H)`` mean-max) over each row's valid steps, as ``models.pool``."""
+    from onnx import TensorProto
+    T = graph.node("Gather", [graph.node("Shape", [h])[0], graph.const("one", np.array(1))], axis=0)[0]
+    steps = graph.node("Range", [graph.const("zero", np.array(0)), T, graph.const("one", np.array(1))])[0]
+    valid = graph.node("Less", [graph.node("Unsqueeze", [steps, graph.const("axis", np.array([0]))])[0],
+                                graph.node("Unsqueeze", [lengths, graph.const("axis", np.array([1]))])[0]])[0]
+    valid = graph.node("Unsqueeze", [valid, graph.const("axis", np.array([2]))])[0]  # (B, T, 1)
+    parts = []
+    if how in ("mean", "mean-max"):
+        total = graph.node("ReduceSum", [graph.node("Where", [valid, h, graph.const("zero", np.float32(0))])[0],
+                                         graph.const("axis", np.array([1]))], keepdims=0)[0]
+        count = graph.node("Max", [graph.node("Cast", [lengths], to=TensorProto.FLOAT)[0],
+                                   graph.const("one", np.float32(1))])[0]
+        parts.append(graph.node("Div", [total, graph.node("Unsqueeze", [count, graph.const("axis", np.array([1]))])[0]])[0])
+    if how in ("max", "mean-max"):
+        masked = graph.node("Where", [valid, h, graph.const("minus_inf", np.float32(-np.inf))])[0]
+        parts.append(graph.node("ReduceMax", [masked], axes=[1], keepdims=0)[0])
+    return graph.node("Concat", parts, axis=1)[0] if len(parts) > 1 else parts[0]
+
+
+def classifier(model):
+    """A ``SequenceClassifier`` (many-to-one): ``tokens (B, T)`` int64 and ``lengths (B,)`` int64 in;
+    ``logits (B, C)`` and ``probs (B, C)`` out."""
+    from onnx import TensorProto, helper
+    graph = Graph()
+    x = _embedding(graph, model.input, "tokens")
+    lengths = graph.node("Cast", ["lengths"], to=TensorProto.INT32)[0]
+    if model.encoder is None:
+        s = _pool(graph, x, "lengths", "mean")
+    else:
+        h, states = stack(graph, model.encoder, x, lengths)
+        if model.pooling == "last":
+            top = len(_layers(model.encoder)[0]) - 1
+            s = [inner for inner, name in states if name.startswith(f"h_l{top}")]
+            s = graph.node("Concat", s, axis=1)[0] if len(s) > 1 else s[0]
+        else:
+            s = _pool(graph, h, "lengths", model.pooling)
+    W, b = _array(model.head.weight), _array(model.head.bias)
+    graph.node("Gemm", [s, graph.const("head_W", W), graph.const("head_b", b)], ["logits"], transB=1)
+    graph.node("Softmax", ["logits"], ["probs"], axis=1)
+    C = W.shape[0]
+    return _model(graph, [helper.make_tensor_value_info("tokens", TensorProto.INT64, ["batch", "time"]),
+                          helper.make_tensor_value_info("lengths", TensorProto.INT64, ["batch"])],
+                  [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", C]),
+                   helper.make_tensor_value_info("probs", TensorProto.FLOAT, ["batch", C])])

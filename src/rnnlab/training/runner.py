@@ -153,6 +153,7 @@ class App:
     baselines: Callable[[Prepared], dict[str, float]] | None = None
     description: str = ""
     lab: dict[str, Callable[[Trained, dict], dict]] = field(default_factory=dict)
+    export: Callable[[Trained, Path], str] | None = None  # rnnlab export RUN --out FILE.onnx: writes, checks, says
 
     def train(self, config: Any) -> RunResult:
         return train(self, config)

@@ -6,6 +6,7 @@ After training the run folder also holds the test confusion matrix
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,10 +15,12 @@ from torch import nn
 
 from rnnlab.apps.sentiment.data import FORMATS, Example, load_dataset, read_labelled
 from rnnlab.apps.sentiment.tasks import ClassificationTask, classify, evaluate_logits
-from rnnlab.data import DataError, Vocabulary
+from rnnlab.data import DataError, Vocabulary, pad_batch
 from rnnlab.data.text import tokenize
 from rnnlab.data.vectors import VECTOR_FORMATS
 from rnnlab.data.vocab import PAD, UNK
+from rnnlab.export import check, run_onnx, save
+from rnnlab.export.onnx_graph import classifier
 from rnnlab.models import CELL_KINDS, POOLINGS, SequenceClassifier, make_input, make_stack, vectors_input
 from rnnlab.training import TrainConfig
 from rnnlab.training.options import Config, engine_option, option, out_option
@@ -186,6 +189,28 @@ def influence(trained: Trained, text: str) -> dict:
             "pooled": pooled[0]}
 
 
+EXAMPLES = ("not bad at all", "good but far too long", "a truly wonderful and moving film",
+            "the plot was not good at all")  # the README's first; what the export is checked on
+
+
+def export_onnx(trained: Trained, path: Path) -> str:
+    """The classifier as ONNX (``tokens (B, T)``, ``lengths (B,)`` int64 -> ``logits``, ``probs``), with
+    ``PATH.json`` beside it (the vocabulary and labels to feed and read it); checked against ``predict``."""
+    path = save(classifier(trained.model), path)
+    vocab, labels = vocab_of(trained), trained.meta["labels"]
+    sequences = [vocab.encode(tokenize(t)) for t in EXAMPLES]
+    tokens, lengths = pad_batch(sequences, vocab.pad_id)
+    got = run_onnx(path, {"tokens": tokens, "lengths": lengths})["probs"]
+    check(path, got, classify(trained.model, sequences, vocab.pad_id).softmax(1), 1e-5)
+    path.with_suffix(".json").write_text(json.dumps({
+        "app": "sentiment", "inputs": {"tokens": "(B, T) int64 ids, padded with pad_id", "lengths": "(B,) int64"},
+        "outputs": {"logits": "(B, C)", "probs": "(B, C), in the order of labels"},
+        "tokenize": "lower-cased word and punctuation tokens (rnnlab.data.text.tokenize); unknown words: <unk>",
+        "tokens": vocab.tokens, "pad_id": vocab.pad_id, "labels": labels}, indent=1), encoding="utf-8")
+    return f"{path}: checked against rnnlab on {len(EXAMPLES)} sentences; {path.with_suffix('.json')} holds the " \
+           f"vocabulary and labels"
+
+
 def evaluate(trained: Trained, data: str | None = None,
              format: str = "auto") -> tuple[dict[str, float], list[list[int]], list[str]]:
     """Metrics and confusion matrix on the run's own test split, or on all of a labelled file."""
@@ -230,4 +255,5 @@ APP = App(
     verbs=(Verb("eval", "accuracy, macro-F1 and the confusion matrix of a trained model",
                 lambda trained, o: _report(*evaluate(trained, o.data, o.format)), EvalOptions),
            Verb("predict", "the label of each TEXT and its probability", run_predict, PredictOptions)),
-    lab={"classify": lambda trained, params: influence(trained, str(params.get("text", "")))})
+    lab={"classify": lambda trained, params: influence(trained, str(params.get("text", "")))},
+    export=export_onnx)
