@@ -331,6 +331,17 @@ def write_markdown(path: Path, result: dict) -> None:
                   "| engine | seconds a step | minutes an epoch |", "|---|---:|---:|"]
         lines += [f"| {r['engine']} | {r['seconds_a_step']:.2f} | {r['epoch_minutes']:.1f} |" for r in e["rows"]]
         lines.append("")
+    if "export" in result:
+        e = result["export"]
+        lines += ["## ONNX: onnxruntime beside rnnlab (inference)", "",
+                  "Each model exported by `rnnlab.export` (layers with lengths; the sentiment model by `rnnlab "
+                  "export`) and run by onnxruntime on the CPU beside rnnlab's engine `auto` under no_grad, on the "
+                  "same IMDB-like padded batch (B=64, E=H=128, lengths up to 400), rounds alternating; tokens/s "
+                  f"count real tokens. Measured by `{e['command']}`.", "",
+                  "| model | rnnlab tok/s | onnxruntime tok/s | onnxruntime / rnnlab |", "|---|---:|---:|---:|"]
+        lines += [f"| {r['model']} | {r['rnnlab_tok_s']:,.0f} | {r['onnxruntime_tok_s']:,.0f} | "
+                  f"{r['onnxruntime_tok_s'] / r['rnnlab_tok_s']:.2f} |" for r in e["rows"]]
+        lines.append("")
     lines += [
              "## One token at a time (B=1, H=512, 200 steps, state carried)", "",
              "| cell | rnnlab tok/s | torch.nn tok/s | ratio |", "|---|---:|---:|---:|"]
@@ -371,7 +382,7 @@ def main() -> None:
                   "memory": bench_memory() if DEVICE.type == "cpu" else []}
         if args.json and Path(args.json).exists():  # bench_sentiment_speed.py's end-to-end table stays
             kept = json.loads(Path(args.json).read_text())
-            result.update({k: kept[k] for k in ("sentiment",) if k in kept})
+            result.update({k: kept[k] for k in ("sentiment", "export") if k in kept})
     result["variable"] = {**bench_variable(args.quick), "command": command, "machine": describe()}
     print("\n".join(variable_table(result["variable"])))
     print("\n".join(ratio_table(result["layers"])))
