@@ -8,11 +8,11 @@ import torch
 
 pytest.importorskip("onnxruntime")
 
-from rnnlab.apps import charlm, sentiment  # noqa: E402
+from rnnlab.apps import charlm, sentiment, tag  # noqa: E402
 from rnnlab.cli.main import main  # noqa: E402
 from rnnlab.data import pad_batch  # noqa: E402
 from rnnlab.data.text import tokenize  # noqa: E402
-from rnnlab.export import run_onnx  # noqa: E402
+from rnnlab.export import run_onnx, zero_state  # noqa: E402
 from rnnlab.training import TrainConfig  # noqa: E402
 
 QUICK = TrainConfig(epochs=1, progress=False, tensorboard=False, device="cpu")
@@ -38,10 +38,33 @@ def test_sentiment_exports_and_equals_predict(changes, tmp_path, capsys):
         torch.testing.assert_close(row, torch.tensor([want[label] for label in side["labels"]]), atol=1e-5, rtol=0)
 
 
+@pytest.mark.parametrize(("cell", "layers", "text"), [("lstm", 2, False), ("gru", 1, True), ("rnn", 1, False)])
+def test_language_model_exports_its_step_function(cell, layers, text, tmp_path, capsys):
+    run, source = tmp_path / "lm", tmp_path / "play.txt"
+    source.write_text("the cat sat on the mat and the dog ate the hat\n" * 40, encoding="utf-8")
+    charlm.train(charlm.CharLMConfig(data=str(source) if text else None, format="text" if text else "auto",
+                                     words=300, cell=cell, layers=layers, hidden_size=8, embedding_dim=4, samples=0,
+                                     out=str(run), train=QUICK))
+    assert main(["export", str(run), "--out", str(tmp_path / "lm.onnx")]) == 0
+    side = json.loads((tmp_path / "lm.json").read_text())
+    kinds = ("h", "c") if cell == "lstm" else ("h",)
+    assert sorted(side["state"]) == sorted(f"{k}_l{n}" for n in range(layers) for k in kinds)
+    index = {t: k for k, t in enumerate(side["tokens"])}
+    ids = torch.tensor([[index[c] for c in "the mat"] if text else [side["bos_id"]] + [index[c] for c in "them"]])
+    trained = charlm.APP.load(run)
+    with torch.no_grad():
+        whole, _ = trained.model(ids, None)
+    state = zero_state(tmp_path / "lm.onnx", 1)
+    for t in range(ids.shape[1]):  # one token at a time, the state fed back
+        got = run_onnx(tmp_path / "lm.onnx", {"tokens": ids[:, t:t + 1], **state})
+        torch.testing.assert_close(got["logits"][0, 0], whole[0, t], atol=1e-4, rtol=1e-4)
+        state = {f"{n}_in": got[n] for n in side["state"]}
+
+
 def test_export_errors_are_one_line(tmp_path, capsys):
-    run = tmp_path / "lm"
-    charlm.train(charlm.CharLMConfig(words=300, hidden_size=8, embedding_dim=4, samples=0, out=str(run), train=QUICK))
-    assert main(["export", str(run), "--out", str(tmp_path / "lm.onnx")]) == 2
-    assert "the charlm application has no ONNX export yet (these have: sentiment)" in capsys.readouterr().err
+    run = tmp_path / "pos"
+    tag.train(tag.TagConfig(generated_train=60, generated_validation=10, generated_test=10, out=str(run), train=QUICK))
+    assert main(["export", str(run), "--out", str(tmp_path / "pos.onnx")]) == 2
+    assert "the tag application has no ONNX export yet (these have: charlm, sentiment)" in capsys.readouterr().err
     assert main(["export", str(tmp_path / "nothing"), "--out", str(tmp_path / "x.onnx")]) == 2
     assert "not a readable rnnlab checkpoint" in capsys.readouterr().err

@@ -17,7 +17,7 @@ from torch import Tensor
 
 from rnnlab.export.onnx_graph import ExportError, build
 
-__all__ = ["ExportError", "check", "onnx", "run_onnx", "save"]
+__all__ = ["ExportError", "check", "onnx", "run_onnx", "save", "zero_state"]
 
 
 def _need(*packages: str) -> None:
@@ -36,6 +36,14 @@ def run_onnx(path: str | Path, inputs: dict[str, Tensor]) -> dict[str, Tensor]:
             for name, t in inputs.items()}
     names = [o.name for o in session.get_outputs()]
     return {name: torch.from_numpy(value) for name, value in zip(names, session.run(names, feed))}
+
+
+def zero_state(path: str | Path, batch: int) -> dict[str, Tensor]:
+    """Zeros for each ``(batch, H)`` float input of an ONNX file (a language model's state to start from)."""
+    _need("onnxruntime")
+    import onnxruntime
+    inputs = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"]).get_inputs()
+    return {i.name: torch.zeros(batch, i.shape[1]) for i in inputs if i.type == "tensor(float)" and len(i.shape) == 2}
 
 
 def save(model, path: str | Path) -> Path:

@@ -91,9 +91,10 @@ def _weights(cell, kind: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None
     return W, R, np.concatenate([_blocks(b, kind), _blocks(Rb, kind)])
 
 
-def _recurrent(graph: Graph, layers: list[Recurrent], x: str, lengths: str, merge: str) -> tuple[str, list[str],
-                                                                                              list[str]]:
-    """One ONNX node for one direction or both: ``(y (T, B, H'), [h per direction], [c per direction])``."""
+def _recurrent(graph: Graph, layers: list[Recurrent], x: str, lengths: str, merge: str,
+               initial: list[tuple[str, str]] | None = None) -> tuple[str, list[str], list[str]]:
+    """One ONNX node for one direction or both: ``(y (T, B, H'), [h per direction], [c per direction])``;
+    ``initial``: each direction's ``(h, c)`` graph inputs ``(B, H)`` (c "" but for the LSTM), or zeros."""
     kinds = [_cell_kind(layer.cell) for layer in layers]
     if len({(k, str(a)) for k, a in kinds}) != 1 or len({layer.cell.hidden_size for layer in layers}) != 1:
         raise ExportError("a bidirectional layer exports when both directions use the same kind of cell and size")
@@ -104,6 +105,13 @@ def _recurrent(graph: Graph, layers: list[Recurrent], x: str, lengths: str, merg
     inputs = [x, graph.const("W", np.stack([w[0] for w in weights])), graph.const("R", np.stack([w[1] for w in weights]))]
     inputs.append(graph.const("B", np.stack([w[2] for w in weights])) if weights[0][2] is not None else "")
     inputs.append(lengths)
+    if initial:
+        def stacked(names: list[str]) -> str:
+            rows = [graph.node("Unsqueeze", [n, graph.const("axis", np.array([0]))])[0] for n in names]
+            return graph.node("Concat", rows, axis=0)[0] if len(rows) > 1 else rows[0]  # (D, B, H)
+        inputs.append(stacked([h for h, _ in initial]))
+        if kind == "LSTM":
+            inputs.append(stacked([c for _, c in initial]))
     direction = "bidirectional" if len(layers) == 2 else ("reverse" if layers[0].reverse else "forward")
     if kind == "RNN" and len(layers) == 2:
         attributes = {"activations": attributes["activations"] * 2}
@@ -137,9 +145,10 @@ def _layers(module) -> tuple[list, bool]:
                       f"received {type(module).__name__}")
 
 
-def stack(graph: Graph, module, x: str, lengths: str) -> tuple[str, list[tuple[str, str]]]:
+def stack(graph: Graph, module, x: str, lengths: str, initial: str = "") -> tuple[str, list[tuple[str, str]]]:
     """``module``'s layers on ``x (B, T, F)`` (``lengths``: int32 ``(B,)`` or ""): ``y (B, T, H)`` and the final
-    states as ``(inner name, output name)`` pairs (``h_l0``, ``h_l0_reverse``, ``c_l0``, ...)."""
+    states as ``(inner name, output name)`` pairs (``h_l0``, ``h_l0_reverse``, ``c_l0``, ...). With ``initial``
+    a suffix, the initial states are graph inputs named ``h_l0`` + suffix, ..."""
     layers, residual = _layers(module)
     x = graph.node("Transpose", [x], perm=[1, 0, 2])[0]  # (T, B, F): the operators' layout
     outputs = []
@@ -147,13 +156,13 @@ def stack(graph: Graph, module, x: str, lengths: str) -> tuple[str, list[tuple[s
         if isinstance(layer, Bidirectional):
             if not isinstance(layer.forward_layer, Recurrent) or not isinstance(layer.backward_layer, Recurrent):
                 raise ExportError("a Bidirectional of two Recurrent layers exports; this one holds other layers")
-            y, hs, cs = _recurrent(graph, [layer.forward_layer, layer.backward_layer], x, lengths, layer.merge)
-            names = [f"l{k}", f"l{k}_reverse"]
+            names, parts, merge = [f"l{k}", f"l{k}_reverse"], [layer.forward_layer, layer.backward_layer], layer.merge
         elif isinstance(layer, Recurrent):
-            y, hs, cs = _recurrent(graph, [layer], x, lengths, "concat")
-            names = [f"l{k}_reverse" if layer.reverse else f"l{k}"]
+            names, parts, merge = [f"l{k}_reverse" if layer.reverse else f"l{k}"], [layer], "concat"
         else:
             raise ExportError(f"layer {k} is a {type(layer).__name__}; Recurrent and Bidirectional layers export")
+        inputs = [(f"h_{n}{initial}", f"c_{n}{initial}") for n in names] if initial else None
+        y, hs, cs = _recurrent(graph, parts, x, lengths, merge, inputs)
         x = graph.node("Add", [y, x])[0] if residual and k > 0 else y
         outputs += [(h, f"h_{n}") for h, n in zip(hs, names)] + [(c, f"c_{n}") for c, n in zip(cs, names)]
     return graph.node("Transpose", [x], perm=[1, 0, 2])[0], outputs  # (B, T, H)
@@ -243,3 +252,22 @@ def classifier(model):
                           helper.make_tensor_value_info("lengths", TensorProto.INT64, ["batch"])],
                   [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", C]),
                    helper.make_tensor_value_info("probs", TensorProto.FLOAT, ["batch", C])])
+
+
+def language_model(model):
+    """A ``LanguageModel``'s step function: ``tokens (B, T)`` int64 and the state in (``h_l0_in``, ``c_l0_in``
+    for an LSTM, ... each ``(B, H)``; zeros to start), ``logits (B, T, V)`` and the state after (``h_l0``, ...)
+    out. Feed the state out back in to go on, one token at a time or many."""
+    from onnx import TensorProto, helper
+    graph = Graph()
+    x = _embedding(graph, model.input, "tokens")
+    h, states = stack(graph, model.rnn, x, "", initial="_in")
+    W, b = _array(model.output.weight), _array(model.output.bias)
+    graph.node("Add", [graph.node("MatMul", [h, graph.const("W_hy", W.T)])[0], graph.const("b_y", b)], ["logits"])
+    for inner, name in states:
+        graph.node("Identity", [inner], [name])
+    H = model.rnn.output_size
+    state = [helper.make_tensor_value_info(name, TensorProto.FLOAT, ["batch", H]) for _, name in states]
+    return _model(graph, [helper.make_tensor_value_info("tokens", TensorProto.INT64, ["batch", "time"])] +
+                  [helper.make_tensor_value_info(v.name + "_in", TensorProto.FLOAT, ["batch", H]) for v in state],
+                  [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", "time", W.shape[0]])] + state)

@@ -7,6 +7,7 @@ train, test) is ``rnnlab.training.runner.train`` over this declaration;
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from rnnlab.apps.charlm.tasks import StreamTask, WordTask, evaluate_stream, eval
 from rnnlab.data import DataError, Vocabulary, read_lines, read_text
 from rnnlab.data.vocab import BOS, PAD, UNK
 from rnnlab.decoding import sample
+from rnnlab.export import check, run_onnx, save, zero_state
+from rnnlab.export.onnx_graph import language_model
 from rnnlab.models import CELL_KINDS, LanguageModel
 from rnnlab.training import TrainConfig
 from rnnlab.training.options import Config, engine_option, option, out_option
@@ -213,6 +216,33 @@ def lab_sample(trained: Trained, params: dict) -> dict:
     return {"text": run_sample(trained, o)}
 
 
+@torch.no_grad()
+def export_onnx(trained: Trained, path: Path) -> str:
+    """The language model's step function as ONNX (``tokens``, the state in -> ``logits``, the state after;
+    see ``rnnlab.export.onnx_graph.language_model``), with ``PATH.json`` beside it (the characters, the special
+    tokens, the state's names); checked against rnnlab on a prompt and on one more step fed the state back."""
+    model, vocab = trained.model, Vocabulary.from_json(trained.meta["vocab"])
+    path = save(language_model(model), path)
+    words = trained.meta["corpus"]["kind"] == "words"
+    prompt = torch.tensor([([vocab.bos_id] if words else []) + vocab.encode(w) for w in ("the", "and")])  # (2, T)
+    model.eval()
+    logits, state = model(prompt, None)
+    got = run_onnx(path, {"tokens": prompt, **zero_state(path, 2)})
+    names = [n for n in got if n != "logits"]
+    check(path, got["logits"], logits, 1e-4)
+    step = prompt[:, -1:]
+    after, _ = model(step, state)
+    check(path, run_onnx(path, {"tokens": step, **{f"{n}_in": got[n] for n in names}})["logits"], after, 1e-4)
+    path.with_suffix(".json").write_text(json.dumps({
+        "app": "charlm", "kind": trained.meta["corpus"]["kind"], "tokens": vocab.tokens,
+        "bos_id": vocab.index.get(BOS), "eos_id": vocab.index.get("<eos>"), "state": names,
+        "inputs": {"tokens": "(B, T) int64", **{f"{n}_in": "(B, H) float32; zeros to start" for n in names}},
+        "outputs": {"logits": "(B, T, V): the next token after each", **{n: "(B, H) the state after" for n in names}}},
+        indent=1), encoding="utf-8")
+    return f"{path}: checked against rnnlab on a prompt and one step more; {path.with_suffix('.json')} holds the " \
+           f"characters and the state's names"
+
+
 @dataclass(frozen=True)
 class SampleOptions(Config):
     n: int = option(20, "how many samples")
@@ -262,4 +292,5 @@ APP = App(
                 lambda trained, o: _table(o.data or "test", evaluate(trained, o.data)), EvalOptions)),
     lab={"sample": lab_sample,
          "inspect": lambda trained, p: inspect(trained, str(p.get("text", "")), str(p.get("signal", "h")),
-                                               int(p.get("unit", 0)))})
+                                               int(p.get("unit", 0)))},
+    export=export_onnx)
