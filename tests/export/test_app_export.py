@@ -8,7 +8,7 @@ import torch
 
 pytest.importorskip("onnxruntime")
 
-from rnnlab.apps import charlm, sentiment, tag  # noqa: E402
+from rnnlab.apps import charlm, sentiment, tag, translate  # noqa: E402
 from rnnlab.cli.main import main  # noqa: E402
 from rnnlab.data import pad_batch  # noqa: E402
 from rnnlab.data.text import tokenize  # noqa: E402
@@ -61,10 +61,46 @@ def test_language_model_exports_its_step_function(cell, layers, text, tmp_path, 
         state = {f"{n}_in": got[n] for n in side["state"]}
 
 
+def onnx_greedy(stem, side, text):
+    """Translate with the two exported files alone, greedy: what a program outside Python would do."""
+    index = {t: k for k, t in enumerate(side["source_tokens"])}
+    source = torch.tensor([[index.get(w, index["<unk>"]) for w in tokenize(text)]])
+    found = run_onnx(f"{stem}.encoder.onnx", {"source": source, "lengths": torch.tensor([source.shape[1]])})
+    feed = {k: found[k] for k in ("keys", "mask", "summary", "prepared")}
+    feed.update({f"{n}_in": found[n] for n in side["state"]})
+    token, words = torch.tensor([side["bos_id"]]), []
+    for _ in range(2 * source.shape[1] + 10):  # translate's own limit
+        got = run_onnx(f"{stem}.decoder.onnx", {"token": token, **feed})
+        token = got["log_probs"].argmax(-1)
+        if int(token) == side["eos_id"]:
+            break
+        words.append(side["target_tokens"][int(token)])
+        feed.update({f"{n}_in": got[n] for n in side["state"]})
+    return " ".join(words)
+
+
+@pytest.mark.parametrize("changes", [{}, {"attention": "none", "decoder_cell": "lstm"},
+                                     {"attention": "multiplicative", "layers": 2, "encoder_cell": "lstm"},
+                                     {"attention": "dot", "bidirectional": False}],
+                         ids=["additive-gru", "no-attention-lstm", "multiplicative-2-layers", "dot-unidirectional"])
+def test_translation_exports_an_encoder_and_a_decoder_step(changes, tmp_path, capsys):
+    run = tmp_path / "mt"
+    config = translate.TranslateConfig(generated_train=300, generated_validation=30, generated_test=30,
+                                       embedding_dim=8, hidden_size=8, out=str(run), train=QUICK, **changes)
+    translate.train(config)
+    assert main(["export", str(run), "--out", str(tmp_path / "mt.onnx")]) == 0
+    assert "checked against rnnlab for 3 greedy steps" in capsys.readouterr().out
+    side = json.loads((tmp_path / "mt.json").read_text())
+    trained = translate.APP.load(run)
+    for text in ("twenty one", "the fifth of may"):
+        assert onnx_greedy(tmp_path / "mt", side, text) == translate.translate(trained, [text])[0].outputs[0]
+
+
 def test_export_errors_are_one_line(tmp_path, capsys):
     run = tmp_path / "pos"
     tag.train(tag.TagConfig(generated_train=60, generated_validation=10, generated_test=10, out=str(run), train=QUICK))
     assert main(["export", str(run), "--out", str(tmp_path / "pos.onnx")]) == 2
-    assert "the tag application has no ONNX export yet (these have: charlm, sentiment)" in capsys.readouterr().err
+    assert "the tag application has no ONNX export yet (these have: charlm, sentiment, translate)" in \
+        capsys.readouterr().err
     assert main(["export", str(tmp_path / "nothing"), "--out", str(tmp_path / "x.onnx")]) == 2
     assert "not a readable rnnlab checkpoint" in capsys.readouterr().err

@@ -28,12 +28,13 @@ def _need(*packages: str) -> None:
 
 def run_onnx(path: str | Path, inputs: dict[str, Tensor]) -> dict[str, Tensor]:
     """The ONNX file's outputs by name, from onnxruntime on the CPU; ``inputs`` by name (floats are sent as
-    float32, integers as int64)."""
+    float32, integers as int64, masks as bool)."""
     _need("onnxruntime")
     import onnxruntime
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    feed = {name: t.detach().cpu().to(torch.float32 if t.is_floating_point() else torch.int64).numpy()
-            for name, t in inputs.items()}
+    def kind(t: Tensor) -> torch.dtype:
+        return torch.float32 if t.is_floating_point() else t.dtype if t.dtype == torch.bool else torch.int64
+    feed = {name: t.detach().cpu().to(kind(t)).numpy() for name, t in inputs.items()}
     names = [o.name for o in session.get_outputs()]
     return {name: torch.from_numpy(value) for name, value in zip(names, session.run(names, feed))}
 

@@ -271,3 +271,115 @@ def language_model(model):
     return _model(graph, [helper.make_tensor_value_info("tokens", TensorProto.INT64, ["batch", "time"])] +
                   [helper.make_tensor_value_info(v.name + "_in", TensorProto.FLOAT, ["batch", H]) for v in state],
                   [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", "time", W.shape[0]])] + state)
+
+
+def _linear(graph: Graph, x: str, layer, stem: str) -> str:
+    """``x (N, F)`` through an ``nn.Linear`` (with or without a bias)."""
+    inputs = [x, graph.const(f"{stem}_W", _array(layer.weight))]
+    if layer.bias is not None:
+        inputs.append(graph.const(f"{stem}_b", _array(layer.bias)))
+    return graph.node("Gemm", inputs, transB=1)[0]
+
+
+def _unsqueeze(graph: Graph, x: str, axis: int) -> str:
+    return graph.node("Unsqueeze", [x, graph.const("axis", np.array([axis]))])[0]
+
+
+def _squeeze(graph: Graph, x: str, axis: int) -> str:
+    return graph.node("Squeeze", [x, graph.const("axis", np.array([axis]))])[0]
+
+
+def _decoder_state_names(decoder) -> list[str]:
+    lstm = isinstance(decoder.rnn.layers[0].cell, LSTMCell)
+    return [f"{kind}_l{k}" for k in range(len(decoder.rnn.layers)) for kind in (("h", "c") if lstm else ("h",))]
+
+
+def encoder(model):
+    """A ``Seq2Seq``'s encoder: ``source (B, S)`` and ``lengths (B,)`` int64 in; what one decoder step reads
+    out: ``keys (B, S, C)``, ``mask (B, S)`` bool, ``summary (B, C)`` (z), ``prepared`` (the attention's
+    projection of the keys; the keys without attention), and the decoder's first state (``h_l0`` = tanh(W_b z),
+    ``c_l0`` = 0 for an LSTM, ...)."""
+    from onnx import TensorProto, helper
+    graph = Graph()
+    decoder = model.decoder
+    x = _embedding(graph, model.source_embed, "source")
+    lengths = graph.node("Cast", ["lengths"], to=TensorProto.INT32)[0]
+    keys, states = stack(graph, model.encoder, x, lengths)
+    graph.node("Identity", [keys], ["keys"])
+    top = len(_layers(model.encoder)[0]) - 1
+    z = [inner for inner, name in states if name.startswith(f"h_l{top}")]
+    graph.node("Concat", z, ["summary"], axis=1) if len(z) > 1 else graph.node("Identity", z, ["summary"])
+    S = graph.node("Gather", [graph.node("Shape", ["source"])[0], graph.const("one", np.array(1))], axis=0)[0]
+    steps = graph.node("Range", [graph.const("zero", np.array(0)), S, graph.const("one", np.array(1))])[0]
+    graph.node("Less", [_unsqueeze(graph, steps, 0), _unsqueeze(graph, "lengths", 1)], ["mask"])
+    attention = decoder.attention
+    if attention is None or attention.kind == "dot":
+        graph.node("Identity", ["keys"], ["prepared"])
+    else:
+        weight = attention.W_k if attention.kind == "additive" else attention.W
+        W = graph.const("W_k", _array(weight.weight).T)
+        prepared = graph.node("MatMul", ["keys", W])[0]
+        if weight.bias is not None:
+            prepared = graph.node("Add", [prepared, graph.const("b_k", _array(weight.bias))])[0]
+        graph.node("Identity", [prepared], ["prepared"])
+    names = _decoder_state_names(decoder)
+    for k, bridge in enumerate(decoder.bridge):
+        h = graph.node("Tanh", [_linear(graph, "summary", bridge, "bridge")], [f"h_l{k}"])[0]
+        if f"c_l{k}" in names:
+            graph.node("Mul", [h, graph.const("zero", np.float32(0))], [f"c_l{k}"])
+    C, H = model.encoder.output_size, decoder.combine.out_features
+    P = "C" if attention is None or attention.kind == "dot" else ("A" if attention.kind == "additive" else "H")
+    return _model(graph, [helper.make_tensor_value_info("source", TensorProto.INT64, ["batch", "source_time"]),
+                          helper.make_tensor_value_info("lengths", TensorProto.INT64, ["batch"])],
+                  [helper.make_tensor_value_info("keys", TensorProto.FLOAT, ["batch", "source_time", C]),
+                   helper.make_tensor_value_info("mask", TensorProto.BOOL, ["batch", "source_time"]),
+                   helper.make_tensor_value_info("summary", TensorProto.FLOAT, ["batch", C]),
+                   helper.make_tensor_value_info("prepared", TensorProto.FLOAT, ["batch", "source_time", P])] +
+                  [helper.make_tensor_value_info(n, TensorProto.FLOAT, ["batch", H]) for n in names])
+
+
+def decoder_step(model):
+    """One step of a ``Seq2Seq``'s decoder: ``token (B,)`` int64 (``y_{t-1}``; ``<bos>`` first), the state in
+    (``h_l0_in``, ...) and the encoder's ``keys``, ``mask``, ``summary`` and ``prepared``; ``log_probs (B, V)``
+    of ``y_t``, the state after (``h_l0``, ...) and ``alpha (B, S)``, where the step looked, out."""
+    from onnx import TensorProto, helper
+    graph = Graph()
+    decoder = model.decoder
+    x = _unsqueeze(graph, _embedding(graph, decoder.embed, "token"), 1)  # (B, 1, E)
+    if decoder.attention is None:
+        x = graph.node("Concat", [x, _unsqueeze(graph, "summary", 1)], axis=2)[0]
+    s, states = stack(graph, decoder.rnn, x, "", initial="_in")
+    s = _squeeze(graph, s, 1)  # (B, H)
+    attention = decoder.attention
+    if attention is None:
+        context = "summary"  # the context is z at every step; alpha: zeros, there is none
+        graph.node("Mul", [graph.node("Cast", ["mask"], to=TensorProto.FLOAT)[0], graph.const("zero", np.float32(0))],
+                   ["alpha"])
+    else:
+        if attention.kind == "additive":
+            q = _unsqueeze(graph, graph.node("MatMul", [s, graph.const("W_q", _array(attention.W_q.weight).T)])[0], 1)
+            hidden = graph.node("Tanh", [graph.node("Add", ["prepared", q])[0]])[0]  # (B, S, A)
+            e = graph.node("MatMul", [hidden, graph.const("v", _array(attention.v.weight).T)])[0]  # (B, S, 1)
+        else:
+            e = graph.node("MatMul", ["prepared", _unsqueeze(graph, s, 2)])[0]  # (B, S, 1)
+        e = graph.node("Where", ["mask", _squeeze(graph, e, 2), graph.const("minus_inf", np.float32(-np.inf))])[0]
+        alpha = graph.node("Where", ["mask", graph.node("Softmax", [e], axis=1)[0], graph.const("zero", np.float32(0))],
+                           ["alpha"])[0]
+        context = _squeeze(graph, graph.node("MatMul", [_unsqueeze(graph, alpha, 1), "keys"])[0], 1)  # (B, C)
+    a = graph.node("Tanh", [_linear(graph, graph.node("Concat", [context, s], axis=1)[0], decoder.combine, "W_c")])[0]
+    graph.node("LogSoftmax", [_linear(graph, a, decoder.output, "W_o")], ["log_probs"], axis=1)
+    for inner, name in states:
+        graph.node("Identity", [inner], [name])
+    C, H, V = model.encoder.output_size, decoder.combine.out_features, decoder.output.out_features
+    names = [name for _, name in states]
+    P = "C" if attention is None or attention.kind == "dot" else ("A" if attention.kind == "additive" else "H")
+    inputs = [helper.make_tensor_value_info("token", TensorProto.INT64, ["batch"])]
+    inputs += [helper.make_tensor_value_info(n + "_in", TensorProto.FLOAT, ["batch", H]) for n in names]
+    inputs += [helper.make_tensor_value_info("keys", TensorProto.FLOAT, ["batch", "source_time", C]),
+               helper.make_tensor_value_info("mask", TensorProto.BOOL, ["batch", "source_time"]),
+               helper.make_tensor_value_info("summary", TensorProto.FLOAT, ["batch", C]),
+               helper.make_tensor_value_info("prepared", TensorProto.FLOAT, ["batch", "source_time", P])]
+    outputs = [helper.make_tensor_value_info("log_probs", TensorProto.FLOAT, ["batch", V])]
+    outputs += [helper.make_tensor_value_info(n, TensorProto.FLOAT, ["batch", H]) for n in names]
+    outputs.append(helper.make_tensor_value_info("alpha", TensorProto.FLOAT, ["batch", "source_time"]))
+    return _model(graph, inputs, outputs)

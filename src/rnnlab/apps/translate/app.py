@@ -7,17 +7,22 @@ works from a trained run.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import torch
+
 from rnnlab.apps.translate.data import FORMATS, Group, ParallelCorpus, load_parallel
 from rnnlab.apps.translate.generated import PAIRS
 from rnnlab.apps.translate.tasks import TranslationTask, translate_ids
-from rnnlab.data import Vocabulary
+from rnnlab.data import Vocabulary, pad_batch
 from rnnlab.data.text import tokenize
 from rnnlab.data.vocab import BOS, EOS, PAD, UNK
 from rnnlab.decoding import Hypothesis
+from rnnlab.export import check, run_onnx, save
+from rnnlab.export.onnx_graph import decoder_step, encoder
 from rnnlab.models import ATTENTIONS, CELL_KINDS, Seq2Seq
 from rnnlab.training import TrainConfig
 from rnnlab.training.bleu import corpus_bleu
@@ -182,6 +187,51 @@ def lab_translate(trained: Trained, params: dict) -> dict:
                                                                for row in found.attention]}
 
 
+EXAMPLES = ("twenty one", "the third of march", "forty two")
+
+
+@torch.no_grad()
+def export_onnx(trained: Trained, path: Path) -> str:
+    """The encoder and one decoder step as two ONNX files (``STEM.encoder.onnx``, ``STEM.decoder.onnx``; see
+    ``rnnlab.export.onnx_graph.encoder`` and ``decoder_step``), with ``STEM.json`` (both vocabularies, the special
+    tokens, the state's names); checked against rnnlab for three greedy steps on the example sentences."""
+    path = Path(path)
+    stem = path.with_suffix("") if path.suffix == ".onnx" else path
+    model, (vocab, target_vocab) = trained.model, vocabularies(trained.meta)
+    encoder_path = save(encoder(model), stem.with_name(stem.name + ".encoder.onnx"))
+    decoder_path = save(decoder_step(model), stem.with_name(stem.name + ".decoder.onnx"))
+    model.eval()
+    source, lengths = pad_batch([vocab.encode(tokenize(t)) for t in EXAMPLES], vocab.pad_id)
+    memory = model.encode(source, lengths)
+    state = model.initial_state(memory)
+    found = run_onnx(encoder_path, {"source": source, "lengths": lengths})
+    check(encoder_path, found["keys"], memory.keys, 1e-5)
+    names = [n for n in found if n[:2] in ("h_", "c_")]
+    ours = {"keys": found["keys"], "mask": found["mask"], "summary": found["summary"], "prepared": found["prepared"],
+            **{f"{n}_in": found[n] for n in names}}
+    step = model.step_function(memory)
+    token = torch.full((len(EXAMPLES),), target_vocab.bos_id)
+    for _ in range(3):  # greedy, both fed the same token
+        log_probs, state, alpha = step(token, state)
+        got = run_onnx(decoder_path, {"token": token, **ours})
+        check(decoder_path, got["log_probs"], log_probs, 1e-4)
+        if alpha is not None:
+            check(decoder_path, got["alpha"], alpha, 1e-4)
+        ours.update({f"{n}_in": got[n] for n in names})
+        token = log_probs.argmax(-1)
+    side = stem.with_name(stem.name + ".json")
+    side.write_text(json.dumps({
+        "app": "translate", "source_tokens": vocab.tokens, "target_tokens": target_vocab.tokens,
+        "source_pad_id": vocab.pad_id, "bos_id": target_vocab.bos_id, "eos_id": target_vocab.eos_id,
+        "state": names, "encoder": encoder_path.name, "decoder": decoder_path.name,
+        "tokenize": "lower-cased word and punctuation tokens (rnnlab.data.text.tokenize); unknown words: <unk>",
+        "decode": "run the encoder once; feed the decoder <bos>, its state from the encoder (h_l0 -> h_l0_in, "
+                  "...) and keys, mask, summary, prepared; then its own state and the token chosen, until <eos>"},
+        indent=1), encoding="utf-8")
+    return f"{encoder_path} and {decoder_path}: checked against rnnlab for 3 greedy steps on {len(EXAMPLES)} " \
+           f"sentences; {side} holds the vocabularies and how to decode"
+
+
 @dataclass(frozen=True)
 class TranslateOptions(Config):
     texts: tuple[str, ...] = option((), "a sentence in the source language", positional=True, metavar="TEXT")
@@ -213,4 +263,5 @@ APP = App(
     verbs=(Verb("eval", "BLEU, exact match and perplexity on the run's test split, baselines beside", evaluate,
                 DecodeOptions),
            Verb("translate", "translate each TEXT", run_translate, TranslateOptions)),
-    lab={"translate": lab_translate})
+    lab={"translate": lab_translate},
+    export=export_onnx)
