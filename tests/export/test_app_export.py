@@ -8,11 +8,14 @@ import torch
 
 pytest.importorskip("onnxruntime")
 
-from rnnlab.apps import charlm, sentiment, tag, translate  # noqa: E402
+from rnnlab.apps import charlm, framelabel, sentiment, tag, translate  # noqa: E402
+from rnnlab.apps.framelabel.tasks import label_videos, video_batch  # noqa: E402
 from rnnlab.cli.main import main  # noqa: E402
 from rnnlab.data import pad_batch  # noqa: E402
 from rnnlab.data.text import tokenize  # noqa: E402
-from rnnlab.export import run_onnx, zero_state  # noqa: E402
+from rnnlab.export import run_onnx, save, zero_state  # noqa: E402
+from rnnlab.export.onnx_graph import frame_labeller  # noqa: E402
+from rnnlab.models import FrameLabeller, make_stack  # noqa: E402
 from rnnlab.training import TrainConfig  # noqa: E402
 
 QUICK = TrainConfig(epochs=1, progress=False, tensorboard=False, device="cpu")
@@ -96,11 +99,37 @@ def test_translation_exports_an_encoder_and_a_decoder_step(changes, tmp_path, ca
         assert onnx_greedy(tmp_path / "mt", side, text) == translate.translate(trained, [text])[0].outputs[0]
 
 
+@pytest.mark.parametrize("changes", [{}, {"encoder": "none"}, {"encoder": "gru", "bidirectional": False}],
+                         ids=["bilstm", "per-frame", "forward-gru"])
+def test_frame_labeller_exports_with_its_cnn(changes, tmp_path, capsys):
+    run = tmp_path / "clips"
+    framelabel.train(framelabel.FrameConfig(generated_train=8, generated_validation=3, generated_test=4,
+                                            generated_frames=(16, 24), channels=(8,), hidden_size=8, frame_size=8,
+                                            layers=1, timeline=0, out=str(run), train=QUICK, **changes))
+    assert main(["export", str(run), "--out", str(tmp_path / "clips.onnx")]) == 0
+    assert "checked against rnnlab on 3 test clips" in capsys.readouterr().out
+    trained = framelabel.APP.load(run)
+    clips = trained.prepared().data.test.inputs
+    x, lengths = video_batch(clips, "cpu")
+    probs = run_onnx(tmp_path / "clips.onnx", {"frames": x, "lengths": lengths})["probs"]
+    predicted = [row[:n].argmax(-1).tolist() for row, n in zip(probs, lengths.tolist())]
+    assert predicted == label_videos(trained.model, clips)
+
+
+def test_frame_labeller_on_features_exports(tmp_path):
+    model = FrameLabeller(5, (12,), 8, make_stack("lstm", 8, 6, 2, 0.0, True)).eval()
+    x, lengths = torch.randn(3, 9, 12), torch.tensor([9, 4, 1])
+    path = save(frame_labeller(model), tmp_path / "features.onnx")
+    got = run_onnx(path, {"features": x, "lengths": lengths})["logits"]
+    with torch.no_grad():
+        torch.testing.assert_close(got, model(x, lengths), atol=1e-5, rtol=1e-5)
+
+
 def test_export_errors_are_one_line(tmp_path, capsys):
     run = tmp_path / "pos"
     tag.train(tag.TagConfig(generated_train=60, generated_validation=10, generated_test=10, out=str(run), train=QUICK))
     assert main(["export", str(run), "--out", str(tmp_path / "pos.onnx")]) == 2
-    assert "the tag application has no ONNX export yet (these have: charlm, sentiment, translate)" in \
+    assert "the tag application has no ONNX export yet (these have: charlm, sentiment, translate, framelabel)" in \
         capsys.readouterr().err
     assert main(["export", str(tmp_path / "nothing"), "--out", str(tmp_path / "x.onnx")]) == 2
     assert "not a readable rnnlab checkpoint" in capsys.readouterr().err

@@ -383,3 +383,72 @@ def decoder_step(model):
     outputs += [helper.make_tensor_value_info(n, TensorProto.FLOAT, ["batch", H]) for n in names]
     outputs.append(helper.make_tensor_value_info("alpha", TensorProto.FLOAT, ["batch", "source_time"]))
     return _model(graph, inputs, outputs)
+
+
+def _dense(graph: Graph, x: str, layer) -> str:
+    """``x (..., F)`` through an ``nn.Linear``, any number of leading axes."""
+    y = graph.node("MatMul", [x, graph.const("W", _array(layer.weight).T)])[0]
+    return graph.node("Add", [y, graph.const("b", _array(layer.bias))])[0] if layer.bias is not None else y
+
+
+def _conv_encoder(graph: Graph, cnn, x: str) -> str:
+    """``ConvEncoder``: conv 3x3 (no bias), group norm, ReLU, 2x2 max-pool, block by block."""
+    for module in cnn.net:
+        if isinstance(module, torch.nn.Conv2d):
+            x = graph.node("Conv", [x, graph.const("conv", _array(module.weight))], pads=[1, 1, 1, 1],
+                           kernel_shape=list(module.kernel_size))[0]
+        elif isinstance(module, torch.nn.GroupNorm):
+            shape = graph.node("Shape", [x])[0]
+            grouped = graph.node("Reshape", [x, graph.const("groups", np.array([0, module.num_groups, -1]))])[0]
+            mean = graph.node("ReduceMean", [grouped], axes=[2], keepdims=1)[0]
+            centred = graph.node("Sub", [grouped, mean])[0]
+            var = graph.node("ReduceMean", [graph.node("Mul", [centred, centred])[0]], axes=[2], keepdims=1)[0]
+            scale = graph.node("Sqrt", [graph.node("Add", [var, graph.const("eps", np.float32(module.eps))])[0]])[0]
+            x = graph.node("Reshape", [graph.node("Div", [centred, scale])[0], shape])[0]
+            channels = (module.num_channels, 1, 1)
+            x = graph.node("Mul", [x, graph.const("gamma", _array(module.weight).reshape(channels))])[0]
+            x = graph.node("Add", [x, graph.const("beta", _array(module.bias).reshape(channels))])[0]
+        elif isinstance(module, torch.nn.ReLU):
+            x = graph.node("Relu", [x])[0]
+        elif isinstance(module, torch.nn.MaxPool2d):
+            x = graph.node("MaxPool", [x], kernel_shape=[2, 2], strides=[2, 2])[0]
+        else:
+            raise ExportError(f"the CNN's {type(module).__name__} has no ONNX form here")
+    return x
+
+
+def frame_labeller(model):
+    """A ``FrameLabeller``: ``frames (B, T, C, H, W)`` floats in [0, 1] (or ``features (B, T, D)``) and
+    ``lengths (B,)`` int64 in; ``logits (B, T, K)`` and ``probs (B, T, K)`` out."""
+    from onnx import TensorProto, helper
+    graph = Graph()
+    raw = model.cnn is not None
+    name = "frames" if raw else "features"
+    if raw:
+        C, H, W = model.frame_shape
+        flat = graph.node("Reshape", [name, graph.const("shape", np.array([-1, C, H, W]))])[0]  # (B*T, C, H, W)
+        features = _conv_encoder(graph, model.cnn, flat)
+        side, grid = H >> (len(model.cnn.net) // 4), model.vector.pool.output_size
+        grid = grid if isinstance(grid, int) else grid[0]
+        if side % grid or (W >> (len(model.cnn.net) // 4)) % grid:
+            raise ExportError(f"the CNN's {side}-cell map does not divide into the {grid} x {grid} grid")
+        k = side // grid
+        pooled = graph.node("AveragePool", [features], kernel_shape=[k, k], strides=[k, k])[0]
+        v = graph.node("Relu", [_dense(graph, graph.node("Flatten", [pooled], axis=1)[0], model.vector.W_v)])[0]
+        bt = graph.node("Slice", [graph.node("Shape", [name])[0], graph.const("start", np.array([0])),
+                                  graph.const("end", np.array([2]))])[0]
+        v = graph.node("Reshape", [v, graph.node("Concat", [bt, graph.const("rest", np.array([-1]))], axis=0)[0]])[0]
+        inputs = [helper.make_tensor_value_info(name, TensorProto.FLOAT, ["batch", "time", C, H, W])]
+    else:
+        v = graph.node("Relu", [_dense(graph, name, model.vector[0])])[0]
+        inputs = [helper.make_tensor_value_info(name, TensorProto.FLOAT, ["batch", "time", model.frame_shape[0]])]
+    if model.encoder is None:
+        h = graph.node("Tanh", [_dense(graph, v, model.per_frame[0])])[0]
+    else:
+        h, _ = stack(graph, model.encoder, v, graph.node("Cast", ["lengths"], to=TensorProto.INT32)[0])
+    logits = graph.node("Identity", [_dense(graph, h, model.head)], ["logits"])[0]
+    graph.node("Softmax", [logits], ["probs"], axis=2)
+    K = model.head.out_features
+    inputs.append(helper.make_tensor_value_info("lengths", TensorProto.INT64, ["batch"]))
+    return _model(graph, inputs, [helper.make_tensor_value_info(n, TensorProto.FLOAT, ["batch", "time", K])
+                                  for n in ("logits", "probs")])

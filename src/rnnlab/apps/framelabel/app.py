@@ -7,6 +7,7 @@ trained run.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +17,8 @@ import torch
 from rnnlab.apps.framelabel.data import INPUTS, FrameData, load_frame_data, read_array, read_labels
 from rnnlab.apps.framelabel.tasks import FrameTask, label_videos, video_batch
 from rnnlab.data import DataError
+from rnnlab.export import check, run_onnx, save
+from rnnlab.export.onnx_graph import frame_labeller
 from rnnlab.models import CELL_KINDS, FrameLabeller, make_stack
 from rnnlab.training import TrainConfig
 from rnnlab.training.tasks import device_of
@@ -150,6 +153,26 @@ def lab_clip(trained: Trained, params: dict) -> dict:
             "probs": [[round(float(p), 3) for p in row] for row in probs]}
 
 
+@torch.no_grad()
+def export_onnx(trained: Trained, path: Path) -> str:
+    """The frame labeller as ONNX (see ``rnnlab.export.onnx_graph.frame_labeller``), with ``PATH.json`` beside
+    it (the labels, the input's layout); checked against rnnlab on three test clips of the run."""
+    path = save(frame_labeller(trained.model), path)
+    test = trained.prepared().data.test
+    x, lengths = video_batch(test.inputs[:3], device_of(trained.model))
+    trained.model.eval()
+    name = "frames" if trained.meta["kind"] == "frames" else "features"
+    check(path, run_onnx(path, {name: x, "lengths": lengths})["logits"], trained.model(x, lengths), 1e-4)
+    path.with_suffix(".json").write_text(json.dumps({
+        "app": "framelabel", "classes": trained.meta["classes"], "input": name,
+        "inputs": {name: "(B, T, C, H, W) float32 in [0, 1]: uint8 frames / 255, channels first" if name == "frames"
+                   else "(B, T, D) float32 features", "lengths": "(B,) int64"},
+        "outputs": {"logits": "(B, T, K)", "probs": "(B, T, K), in the order of classes"}}, indent=1),
+        encoding="utf-8")
+    return f"{path}: checked against rnnlab on {min(3, len(test))} test clips; {path.with_suffix('.json')} holds " \
+           f"the labels"
+
+
 @dataclass(frozen=True)
 class PredictOptions(Config):
     videos: tuple[str, ...] = option((), "a .npy file like the ones the model was trained on", positional=True,
@@ -198,4 +221,5 @@ APP = App(
     verbs=(Verb("eval", "frame accuracy, edit score and F1@{10,25,50} on the run's test split", evaluate),
            Verb("predict", "the segments of each VIDEO (.npy features (D, T) or frames)", run_predict,
                 PredictOptions)),
-    lab={"clip": lab_clip})
+    lab={"clip": lab_clip},
+    export=export_onnx)
