@@ -8,7 +8,8 @@ import torch
 
 pytest.importorskip("onnxruntime")
 
-from rnnlab.apps import charlm, framelabel, sentiment, tag, translate  # noqa: E402
+from rnnlab.apps import caption, charlm, framelabel, sentiment, tag, translate  # noqa: E402
+from rnnlab.apps.tag.app import encoder_of as tag_encoder  # noqa: E402
 from rnnlab.apps.framelabel.tasks import label_videos, video_batch  # noqa: E402
 from rnnlab.cli.main import main  # noqa: E402
 from rnnlab.data import pad_batch  # noqa: E402
@@ -125,11 +126,34 @@ def test_frame_labeller_on_features_exports(tmp_path):
         torch.testing.assert_close(got, model(x, lengths), atol=1e-5, rtol=1e-5)
 
 
-def test_export_errors_are_one_line(tmp_path, capsys):
+@pytest.mark.parametrize("changes", [{}, {"crf": True}, {"char_hidden": 0, "encoder": "gru"}, {"encoder": "none"}],
+                         ids=["softmax-chars", "crf", "no-chars-gru", "no-encoder"])
+def test_tagger_exports_its_scores(changes, tmp_path, capsys):
     run = tmp_path / "pos"
-    tag.train(tag.TagConfig(generated_train=60, generated_validation=10, generated_test=10, out=str(run), train=QUICK))
-    assert main(["export", str(run), "--out", str(tmp_path / "pos.onnx")]) == 2
-    assert "the tag application has no ONNX export yet (these have: charlm, sentiment, translate, framelabel)" in \
-        capsys.readouterr().err
+    tag.train(tag.TagConfig(generated_train=60, generated_validation=10, generated_test=10, hidden_size=8,
+                            embedding_dim=8, char_dim=4, out=str(run), train=QUICK, **changes))
+    assert main(["export", str(run), "--out", str(tmp_path / "pos.onnx")]) == 0
+    side = json.loads((tmp_path / "pos.json").read_text())
+    assert (side["crf"] is not None) == bool(changes.get("crf"))
+    trained = tag.APP.load(run)
+    sentences = [["the", "dog", "runs"], ["a", "big", "red", "car", "stops"]]
+    inputs = tag_encoder(trained.meta).batch(sentences, "cpu")
+    got = run_onnx(tmp_path / "pos.onnx", dict(zip(("words", "chars", "char_lengths", "lengths"), inputs)))
+    with torch.no_grad():
+        tags, _ = trained.model.predict(*inputs)
+    if side["crf"] is None:
+        assert [row[:n].argmax(-1).tolist() for row, n in zip(got["probs"], inputs[3].tolist())] == tags
+    else:
+        torch.testing.assert_close(got["emissions"], trained.model.emissions(*inputs).detach(), atol=1e-4, rtol=1e-4)
+
+
+def test_export_errors_are_one_line(tmp_path, capsys):
+    run = tmp_path / "pics"
+    caption.train(caption.CaptionConfig(generated_train=20, generated_validation=4, generated_test=4, image_size=32,
+                                        channels=(8,), hidden_size=8, embedding_dim=4, sheet=0, out=str(run),
+                                        train=QUICK))
+    assert main(["export", str(run), "--out", str(tmp_path / "pics.onnx")]) == 2
+    assert "the caption application has no ONNX export yet (these have: charlm, sentiment, translate, framelabel, " \
+           "tag)" in capsys.readouterr().err
     assert main(["export", str(tmp_path / "nothing"), "--out", str(tmp_path / "x.onnx")]) == 2
     assert "not a readable rnnlab checkpoint" in capsys.readouterr().err

@@ -452,3 +452,37 @@ def frame_labeller(model):
     inputs.append(helper.make_tensor_value_info("lengths", TensorProto.INT64, ["batch"]))
     return _model(graph, inputs, [helper.make_tensor_value_info(n, TensorProto.FLOAT, ["batch", "time", K])
                                   for n in ("logits", "probs")])
+
+
+def tagger(model):
+    """A ``Tagger``'s tag scores: ``words (B, T)``, ``chars (B, T, L)``, ``char_lengths (B, T)`` and
+    ``lengths (B,)`` int64 in; ``emissions (B, T, K)`` out, and ``probs (B, T, K)`` (a softmax per word) when
+    there is no CRF (with one, decode the emissions with its ``A``, ``pi`` and ``omega``)."""
+    from onnx import TensorProto, helper
+    graph = Graph()
+    x = _embedding(graph, model.input, "words")  # (B, T, E)
+    if model.chars is not None:
+        L = graph.node("Gather", [graph.node("Shape", ["chars"])[0], graph.const("two", np.array(2))], axis=0)[0]
+        flat = graph.node("Reshape", ["chars", graph.node("Concat", [graph.const("minus_one", np.array([-1])),
+                                                                     _unsqueeze(graph, L, 0)], axis=0)[0]])[0]
+        n = graph.node("Reshape", ["char_lengths", graph.const("flat", np.array([-1]))])[0]
+        n = graph.node("Cast", [graph.node("Max", [n, graph.const("one", np.array(1))])[0]], to=TensorProto.INT32)[0]
+        _, states = stack(graph, model.chars.rnn, _embedding(graph, model.chars.embedding, flat), n)
+        c = graph.node("Concat", [inner for inner, name in states if name.startswith("h_")], axis=1)[0]  # (N, 2C)
+        bt = graph.node("Slice", [graph.node("Shape", ["words"])[0], graph.const("start", np.array([0])),
+                                  graph.const("end", np.array([2]))])[0]
+        c = graph.node("Reshape", [c, graph.node("Concat", [bt, graph.const("rest", np.array([-1]))], axis=0)[0]])[0]
+        x = graph.node("Concat", [x, c], axis=2)[0]
+    if model.encoder is not None:
+        x, _ = stack(graph, model.encoder, x, graph.node("Cast", ["lengths"], to=TensorProto.INT32)[0])
+    emissions = graph.node("Identity", [_dense(graph, x, model.head)], ["emissions"])[0]
+    K = model.head.out_features
+    outputs = [helper.make_tensor_value_info("emissions", TensorProto.FLOAT, ["batch", "time", K])]
+    if model.crf is None:
+        graph.node("Softmax", [emissions], ["probs"], axis=2)
+        outputs.append(helper.make_tensor_value_info("probs", TensorProto.FLOAT, ["batch", "time", K]))
+    inputs = [helper.make_tensor_value_info("words", TensorProto.INT64, ["batch", "time"]),
+              helper.make_tensor_value_info("chars", TensorProto.INT64, ["batch", "time", "letters"]),
+              helper.make_tensor_value_info("char_lengths", TensorProto.INT64, ["batch", "time"]),
+              helper.make_tensor_value_info("lengths", TensorProto.INT64, ["batch"])]
+    return _model(graph, inputs, outputs)

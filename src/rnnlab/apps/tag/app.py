@@ -7,6 +7,7 @@ most-frequent-tag baseline beside; ``predict`` tags new sentences and
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -20,8 +21,11 @@ from rnnlab.data.tagged import COLUMNS, write_conllu
 from rnnlab.data.vectors import VECTOR_FORMATS
 from rnnlab.data.text import tokenize
 from rnnlab.data.vocab import PAD, UNK
+from rnnlab.export import check, run_onnx, save
+from rnnlab.export.onnx_graph import tagger
 from rnnlab.models import CELL_KINDS, CharWords, Tagger, make_input, make_stack, vectors_input
 from rnnlab.training import TrainConfig
+from rnnlab.training.tasks import device_of
 from rnnlab.training.classification import confusion_matrix, per_class
 from rnnlab.training.options import Config, engine_option, option, out_option
 from rnnlab.training.runner import App, Prepared, Trained, Verb, metrics_table
@@ -175,6 +179,32 @@ def predict(trained: Trained, texts: list[str]) -> list[list[tuple[str, dict[str
             for s, rows in zip(sentences, probs)]
 
 
+EXAMPLES = ("the old man saw the boats", "Paris is lovely in the spring", "she runs")
+
+
+@torch.no_grad()
+def export_onnx(trained: Trained, path: Path) -> str:
+    """The tagger's scores as ONNX (see ``rnnlab.export.onnx_graph.tagger``), with ``PATH.json`` beside it (the
+    words, characters, tags and, with a CRF, its transition scores); checked against rnnlab on example
+    sentences."""
+    path = save(tagger(trained.model), path)
+    encoder = encoder_of(trained.meta)
+    inputs = encoder.batch([t.split() for t in EXAMPLES], device_of(trained.model))
+    trained.model.eval()
+    got = run_onnx(path, dict(zip(("words", "chars", "char_lengths", "lengths"), inputs)))
+    check(path, got["emissions"], trained.model.emissions(*inputs), 1e-4)
+    crf = trained.model.crf
+    path.with_suffix(".json").write_text(json.dumps({
+        "app": "tag", "words": encoder.words.tokens, "chars": encoder.chars.tokens, "tags": encoder.tags,
+        "lowercase_words": True, "crf": None if crf is None else {n: p.tolist() for n, p in crf.named_parameters()},
+        "inputs": {"words": "(B, T) int64 ids of the lower-cased words", "chars": "(B, T, L) int64 ids of each "
+                   "word's characters as written", "char_lengths": "(B, T) int64", "lengths": "(B,) int64"},
+        "outputs": {"emissions": "(B, T, K) tag scores"} | ({} if crf else {"probs": "(B, T, K) a softmax per word"})},
+        indent=1), encoding="utf-8")
+    return f"{path}: checked against rnnlab on {len(EXAMPLES)} sentences; {path.with_suffix('.json')} holds the " \
+           f"vocabularies and tags" + ("" if crf is None else " and the CRF's transition scores to decode with")
+
+
 @dataclass(frozen=True)
 class PredictOptions(Config):
     texts: tuple[str, ...] = option((), "a sentence to tag", positional=True, metavar="TEXT")
@@ -223,4 +253,5 @@ APP = App(
            Verb("predict", "each word of each TEXT with its tag and probability", run_predict, PredictOptions)),
     lab={"tag": lambda trained, p: {"words": [
         {"word": word, "tags": [[tag, round(prob, 4)] for tag, prob in list(tags.items())[:3]]}
-        for word, tags in predict(trained, [str(p.get("text", ""))])[0]]}})
+        for word, tags in predict(trained, [str(p.get("text", ""))])[0]]}},
+    export=export_onnx)
