@@ -334,10 +334,10 @@ def write_markdown(path: Path, result: dict) -> None:
     if "export" in result:
         e = result["export"]
         lines += ["## ONNX: onnxruntime beside rnnlab (inference)", "",
-                  "Each model exported by `rnnlab.export` (layers with lengths; the sentiment model by `rnnlab "
-                  "export`) and run by onnxruntime on the CPU beside rnnlab's engine `auto` under no_grad, on the "
-                  "same IMDB-like padded batch (B=64, E=H=128, lengths up to 400), rounds alternating; tokens/s "
-                  f"count real tokens. Measured by `{e['command']}`.", "",
+                  "Each model exported by `rnnlab.export` (layers with lengths, on an IMDB-like padded batch, "
+                  "B=64, E=H=128, lengths up to 400) or by `rnnlab export` (the applications' default models, on "
+                  "their own inputs), run by onnxruntime on the CPU beside rnnlab (engine `auto`, no_grad) on the "
+                  f"same batch, rounds alternating; tokens/s count real tokens. Measured by `{e['command']}`.", "",
                   "| model | rnnlab tok/s | onnxruntime tok/s | onnxruntime / rnnlab |", "|---|---:|---:|---:|"]
         lines += [f"| {r['model']} | {r['rnnlab_tok_s']:,.0f} | {r['onnxruntime_tok_s']:,.0f} | "
                   f"{r['onnxruntime_tok_s'] / r['rnnlab_tok_s']:.2f} |" for r in e["rows"]]
