@@ -117,15 +117,34 @@ def test_csv_and_jsonl_with_named_columns(tmp_path):
      r"a.jsonl, line 2: has no field 'y'"),
     ("a.jsonl", '{"t": "fine", "y": 1}\nnot json\n', {"text_column": "t", "label_column": "y"},
      r"line 2: is not JSON"),
-    ("a.csv", "text,label\nfine,pos\n", {}, r"a csv file needs --text-column and --label-column"),
+    ("a.csv", "body,y\nfine,pos\n", {}, r"a.csv, line 1: names no text column rnnlab knows \(text, sentence, "
+                                          r"review, content\); its header has: body, y; give --text-column"),
+    ("a.csv", 'text,label\nfine,pos\n"an open quote,neg\ngood,pos\nbad,neg\n', {},
+     r'a.csv, line 3: opens a quoted field \(\"\) that is never closed: it runs to the end of the file'),
+    ("a.csv", "text,label\nfine,pos\nshort\nbad,neg\n", {}, r"a.csv, line 3: has 1 field; the header names 2"),
+    ("a.csv", "text,label\nfine,pos\nlong,neg,extra\n", {}, r"a.csv, line 3: has 3 fields; the header names 2"),
+    ("a.jsonl", '{"body": "fine", "y": 1}\n', {}, r"a.jsonl, line 1: names no text column rnnlab knows"),
 ])
 def test_bad_rows_are_named_or_counted(tmp_path, name, content, kw, message):
     path = write(tmp_path / name, content)
     with pytest.raises(ValueError, match=message):
         read_labelled(path, config(**kw))
-    if "line" in message and "column" not in message and "field" not in message:
+    if "line" in message and "column" not in message and "field" not in message or "the header names" in message:
         rows = read_labelled(path, config(skip_bad_rows=True, **kw))
         assert len(rows) == len(content.strip().splitlines()) - 1 - name.endswith(".csv")
+
+
+def test_well_known_column_names_are_taken_and_said(tmp_path, caplog):
+    """A header naming the text and label columns is enough; fields of any size are read."""
+    huge = "wonderful " * 30000  # 300,000 characters: past the csv module's default limit of 131,072
+    csv_file = write(tmp_path / "r.csv", "id,Review,Sentiment\n" + f'1,"{huge}",pos\n' + "2,\"bad, really\",neg\n")
+    rows = read_labelled(csv_file, config())
+    assert [(len(e.text), e.label) for e in rows] == [(len(huge.strip()), "pos"), (len("bad, really"), "neg")]
+    assert "reading the text from column 'Review'" in caplog.text and "column 'Sentiment'" in caplog.text
+    jsonl = write(tmp_path / "r.jsonl", json.dumps({"content": "fine", "polarity": 1}) + "\n")
+    assert read_labelled(jsonl, config())[0].label == "1"
+    chosen = write(tmp_path / "c.csv", "text,label,note\nfine,pos,x\n")
+    assert read_labelled(chosen, config(text_column="note"))[0].text == "x"  # a named column wins
 
 
 def test_labels_missing_from_training_and_a_single_label(tmp_path):

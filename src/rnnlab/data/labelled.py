@@ -9,7 +9,9 @@ Formats:
   folder holding ``train.tsv`` and ``dev.tsv`` tests on dev (GLUE's own test
   labels are not public);
 - ``imdb``: the ``aclImdb`` folder, ``{train,test}/{pos,neg}/*.txt``;
-- ``csv`` and ``jsonl``: any table, with ``text_column`` and ``label_column``.
+- ``csv`` and ``jsonl``: any table, with ``text_column`` and ``label_column``,
+  or, without them, the columns with well-known names (text, sentence,
+  review, content; label, sentiment, polarity, stars), said in the log.
 
 SST and GLUE labels 0/1 are named negative/positive (0-4: very negative ..
 very positive). A bad row goes to a ``BadRows``: an error naming the file and
@@ -20,8 +22,11 @@ line, or a counted skip. ``options`` below is anything with ``skip_bad_rows``,
 from __future__ import annotations
 
 import csv
+import io
 import json
+import logging
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +34,7 @@ from rnnlab.data.errors import DataError
 from rnnlab.data.files import read_lines, read_text
 from rnnlab.data.rows import BadRows
 
+log = logging.getLogger(__name__)
 SST_NAMES = {2: ("negative", "positive"), 5: ("very negative", "negative", "neutral", "positive", "very positive")}
 
 
@@ -77,37 +83,79 @@ def read_sst(path: str | Path, bad: BadRows) -> _Rows:
     return rows
 
 
-def _column(header: list[str], name: str, path: Path) -> str:
+TEXT_NAMES = ("text", "sentence", "review", "content")  # header names taken for the text when none is given
+LABEL_NAMES = ("label", "sentiment", "polarity", "stars")
+
+
+def _column(header: list[str], name: str | None, path: Path, known: tuple[str, ...], what: str) -> str:
+    """The column named ``name``; without a name, the first of ``known`` in the header (any case), said in
+    the log."""
+    if name is None:
+        lower = {h.strip().lower(): h for h in header}
+        found = next((lower[k] for k in known if k in lower), None)
+        if found is None:
+            raise DataError(path, f"names no {what} column rnnlab knows ({', '.join(known)}); its header has: "
+                                  f"{', '.join(header)}; give --{what}-column", 1)
+        log.warning("%s: reading the %s from column %r (--%s-column chooses another)", path, what, found, what)
+        return found
     if name not in header:
         raise DataError(path, f"has no column {name!r}; its header has: {', '.join(header)}", 1)
     return name
 
 
-def _table(path: Path, reader, text_column: str, label_column: str, bad: BadRows) -> _Rows:
+def _table(path: Path, reader, text_column: str | None, label_column: str | None, bad: BadRows) -> _Rows:
     rows = _Rows(path, bad)
-    header = reader.fieldnames or []
-    text_key, label_key = _column(header, text_column, path), _column(header, label_column, path)
-    for record in reader:
-        if None in record:  # more fields than the header names
-            rows.bad(f"has {len(header) + len(record[None])} fields; the header names {len(header)}",
-                     reader.line_num)
-        else:
-            rows.add(record.get(text_key), record.get(label_key), reader.line_num)
+    try:
+        header = reader.fieldnames or []
+        text_key = _column(header, text_column, path, TEXT_NAMES, "text")
+        label_key = _column(header, label_column, path, LABEL_NAMES, "label")
+        start = reader.line_num + 1
+        for record in reader:
+            if None in record:  # more fields than the header names
+                rows.bad(f"has {len(header) + len(record[None])} fields; the header names {len(header)}", start)
+            elif None in record.values():  # fewer
+                count = sum(v is not None for v in record.values())
+                rows.bad(f"has {count} field{'s' * (count != 1)}; the header names {len(header)}", start)
+            else:
+                rows.add(record.get(text_key), record.get(label_key), start)
+            start = reader.line_num + 1
+    except csv.Error as error:
+        if "unexpected end of data" in str(error) or "EOF" in str(error):
+            raise DataError(path, 'opens a quoted field (") that is never closed: it runs to the end of the file',
+                            start) from None
+        raise DataError(path, f"is not a readable CSV table ({error})", reader.line_num) from None
     return rows
+
+
+def _no_field_limit() -> None:
+    """Fields of any size (the csv module stops at 131,072 characters otherwise)."""
+    limit = sys.maxsize
+    while True:
+        try:
+            csv.field_size_limit(limit)
+            return
+        except OverflowError:
+            limit //= 2
 
 
 def read_glue(path: str | Path, bad: BadRows, text_column: str = "sentence", label_column: str = "label") -> _Rows:
     text = read_text(path)
+    _no_field_limit()
     return _table(Path(path), csv.DictReader(text.splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE),
                   text_column, label_column, bad)
 
 
-def read_csv(path: str | Path, bad: BadRows, text_column: str, label_column: str) -> _Rows:
+def read_csv(path: str | Path, bad: BadRows, text_column: str | None = None, label_column: str | None = None) -> _Rows:
+    """A CSV table with a header; without column names, the well-known ones (``TEXT_NAMES``, ``LABEL_NAMES``)."""
     text = read_text(path)
-    return _table(Path(path), csv.DictReader(text.splitlines()), text_column, label_column, bad)
+    _no_field_limit()
+    return _table(Path(path), csv.DictReader(io.StringIO(text, newline=""), strict=True), text_column, label_column,
+                  bad)
 
 
-def read_jsonl(path: str | Path, bad: BadRows, text_column: str, label_column: str) -> _Rows:
+def read_jsonl(path: str | Path, bad: BadRows, text_column: str | None = None,
+               label_column: str | None = None) -> _Rows:
+    """A JSON object a line; without field names, the well-known ones, from the first object's fields."""
     path = Path(path)
     rows = _Rows(path, bad)
     for number, line in read_lines(path):
@@ -119,6 +167,9 @@ def read_jsonl(path: str | Path, bad: BadRows, text_column: str, label_column: s
         if not isinstance(record, dict):
             rows.bad("expected a JSON object a line", number)
             continue
+        if text_column is None or label_column is None:  # from the first object's fields
+            text_column = text_column or _column(list(record), None, path, TEXT_NAMES, "text")
+            label_column = label_column or _column(list(record), None, path, LABEL_NAMES, "label")
         for name in (text_column, label_column):
             if name not in record:
                 raise DataError(path, f"has no field {name!r}; the line has: {', '.join(record)}", number)
@@ -169,10 +220,8 @@ def read_file(path: Path, format: str, config, bad: BadRows) -> _Rows:
     if format == "glue":
         return read_glue(path, bad, config.text_column or "sentence", config.label_column or "label")
     if format in ("csv", "jsonl"):
-        if not config.text_column or not config.label_column:
-            raise ValueError(f"{path}: a {format} file needs --text-column and --label-column")
         read = read_csv if format == "csv" else read_jsonl
-        return read(path, bad, config.text_column, config.label_column)
+        return read(path, bad, config.text_column or None, config.label_column or None)
     raise ValueError(f"{path}: format {format!r} reads a folder, not a file")
 
 
