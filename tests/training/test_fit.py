@@ -47,6 +47,50 @@ def test_resume_gives_bit_equal_weights(tmp_path, schedule):
     assert json.loads((tmp_path / "b" / "last.json").read_text())["counters"]["progress"]["step"] == 36
 
 
+def _records(run_dir):
+    """metrics.jsonl without the wall-clock fields."""
+    lines = (run_dir / "metrics.jsonl").read_text().splitlines()
+    return [{k: v for k, v in json.loads(line).items() if k != "seconds"} for line in lines]
+
+
+class _Killed(Exception):
+    pass
+
+
+class DyingTask(CountingTask):
+    """Dies at one call, saving nothing then (as kill -9 would): the run resumes from its last checkpoint."""
+
+    def __init__(self, at):
+        super().__init__()
+        self.at = at
+
+    def loss(self, model, batch):
+        if self.calls + 1 == self.at:
+            raise _Killed
+        return super().loss(model, batch)
+
+
+@pytest.mark.parametrize("log_every", [2, 5])
+def test_a_resumed_run_logs_what_the_uninterrupted_run_logs(tmp_path, log_every):
+    """After a kill (last checkpoint 2 steps back, records written since) or a step limit inside a logging
+    window, the resumed metrics.jsonl equals the uninterrupted one, record for record, wall-clock aside."""
+    quiet = {**QUIET, "log_every": log_every}
+    config = TrainConfig(epochs=3, lr=0.01, checkpoint_every=7, **quiet)
+    fit(toy_model(dropout=0.3), CountingTask(), config, tmp_path / "a", {"app": "toy"})
+    with pytest.raises(_Killed):
+        fit(toy_model(dropout=0.3), DyingTask(at=17), config, tmp_path / "b", {"app": "toy"})
+    assert json.loads((tmp_path / "b" / "last.json").read_text())["counters"]["progress"]["step"] == 14
+    fit(toy_model(dropout=0.3), CountingTask(), config, tmp_path / "b", {"app": "toy"}, resume=True)
+    limited = TrainConfig(epochs=3, lr=0.01, checkpoint_every=7, max_steps=13, **quiet)
+    fit(toy_model(dropout=0.3), CountingTask(), limited, tmp_path / "c", {"app": "toy"})
+    assert _records(tmp_path / "c")[-1].get("partial") or 13 % log_every == 0
+    fit(toy_model(dropout=0.3), CountingTask(), config, tmp_path / "c", {"app": "toy"}, resume=True)
+    expected = _records(tmp_path / "a")
+    assert [r["step"] for r in expected if r["split"] == "train"][:2] == [log_every, 2 * log_every]
+    assert _records(tmp_path / "b") == expected
+    assert _records(tmp_path / "c") == expected
+
+
 def test_early_stopping(tmp_path):
     result = fit(toy_model(), CountingTask(), TrainConfig(epochs=50, lr=1e-9, early_stopping=2, **QUIET),
                  tmp_path, {"app": "toy"})

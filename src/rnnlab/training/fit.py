@@ -174,6 +174,7 @@ class _Trainer:
         self.guard = NonFiniteGuard(config.nan_patience)
         self.average = WeightAverage(self.model, config.average) if config.average else None
         self.progress = Progress()
+        self.window, self.clipped_before = self._new_window(), 0
         self.log = MetricsLog(self.run_dir, config.tensorboard) if self.dist.main else None
 
     # --- checkpoints -------------------------------------------------------------------
@@ -187,7 +188,8 @@ class _Trainer:
             "average": flatten(self.average.state_dict() if self.average else {}, "average", tensors),
         }
         counters = {"progress": asdict(self.progress), "clipper": [self.clipper.steps, self.clipper.clipped],
-                    "guard": [self.guard.skipped, self.guard.in_a_row]}
+                    "guard": [self.guard.skipped, self.guard.in_a_row],
+                    "window": {**self.window, "clipped_before": self.clipped_before}}  # the unlogged steps
         return tensors, {**self.meta, "state": skeleton, "counters": counters}
 
     def save_last(self, rng: dict) -> None:
@@ -211,6 +213,9 @@ class _Trainer:
         self.progress = Progress(**counters["progress"])
         self.clipper.steps, self.clipper.clipped = counters["clipper"]
         self.guard.skipped, self.guard.in_a_row = counters["guard"]
+        window = dict(counters.get("window") or self._new_window())
+        self.clipped_before = window.pop("clipped_before", self.clipper.clipped)
+        self.window = window
         self.task.start_epoch(self.progress.epoch)
         self.task.load_state_dict(unflatten(skeleton["task"], tensors))
         if self.average is not None:
@@ -263,15 +268,24 @@ class _Trainer:
                         "reach": {name: reach(n) for name, n in step_norms.items()}, "step_norms": step_norms,
                         "saturation": seen.saturation(), "layer_norms": layers, "warnings": warnings})
 
-    def write_train(self, window: dict, clipped_before: int) -> None:
-        if self.log is None or not window["steps"]:
-            return
-        self.log.write({"split": "train", "step": self.progress.step, "epoch": self.progress.epoch,
-                        "loss": window["loss"] / max(1, window["count"]),
-                        "lr": self.optimizer.param_groups[0]["lr"],
-                        "grad_norm": window["norm"] / window["steps"],
-                        "clipped": (self.clipper.clipped - clipped_before) / window["steps"],
-                        "skipped": window["skipped"]})
+    def _new_window(self) -> dict:
+        """The training steps since the last ``train`` record (saved in ``last``, so a resumed run logs the
+        same records at the same steps as an uninterrupted one)."""
+        return dict(loss=0.0, count=0, norm=0.0, steps=0, skipped=0)
+
+    def write_train(self, partial: bool = False) -> None:
+        """The ``train`` record of the window, which starts anew. ``partial``: the run stops inside a window
+        (``max_steps``, ``max_minutes``); a resumed run drops the record and writes the whole window's."""
+        window = self.window
+        if self.log is not None and window["steps"]:
+            self.log.write({"split": "train", "step": self.progress.step, "epoch": self.progress.epoch,
+                            "loss": window["loss"] / max(1, window["count"]),
+                            "lr": self.optimizer.param_groups[0]["lr"],
+                            "grad_norm": window["norm"] / window["steps"],
+                            "clipped": (self.clipper.clipped - self.clipped_before) / window["steps"],
+                            "skipped": window["skipped"], **({"partial": True} if partial else {})})
+        if not partial:
+            self.window, self.clipped_before = self._new_window(), self.clipper.clipped
 
     # --- the loop ----------------------------------------------------------------------
     def run(self) -> FitResult:
@@ -285,28 +299,26 @@ class _Trainer:
                 if progress.batch == 0:
                     self.task.start_epoch(progress.epoch)
                 batches = self.dist.shard(self.task.batches(progress.epoch))
-                window = dict(loss=0.0, count=0, norm=0.0, steps=0, skipped=0)
-                clipped_before = self.clipper.clipped
+                if progress.batch == 0:  # a resumed run inside an epoch keeps its restored window
+                    self.window, self.clipped_before = self._new_window(), self.clipper.clipped
                 for batch in batches[progress.batch:]:
                     rng = rng_state()  # the state before this step: what an interrupted run resumes from
                     try:
-                        self.step(batch, window)
+                        self.step(batch, self.window)
                     except KeyboardInterrupt:
                         progress.seconds = time.perf_counter() - start
                         self.save_last(rng)
                         raise
                     progress.batch += 1
                     bar.update(1)
-                    if window["steps"] >= config.log_every:
-                        self.write_train(window, clipped_before)
-                        bar.set_postfix(loss=f"{window['loss'] / max(1, window['count']):.3f}")
-                        window = dict(loss=0.0, count=0, norm=0.0, steps=0, skipped=0)
-                        clipped_before = self.clipper.clipped
+                    if self.window["steps"] >= config.log_every:
+                        bar.set_postfix(loss=f"{self.window['loss'] / max(1, self.window['count']):.3f}")
+                        self.write_train()
                     if config.checkpoint_every and progress.step % config.checkpoint_every == 0:
                         progress.seconds = time.perf_counter() - start
                         self.save_last(rng_state())
                     if config.max_steps is not None and progress.step >= config.max_steps:
-                        self.write_train(window, clipped_before)
+                        self.write_train(partial=True)
                         progress.seconds = time.perf_counter() - start
                         self.save_last(rng_state())
                         result.stopped = "max_steps"
@@ -314,7 +326,7 @@ class _Trainer:
                     if self.out_of_time(start):
                         result.stopped = "max_minutes"
                         break
-                self.write_train(window, clipped_before)
+                self.write_train(partial=result.stopped == "max_minutes")
                 if result.stopped == "max_minutes":  # validate what there is; the epoch stays unfinished
                     self.validate(result, start)
                     progress.seconds = time.perf_counter() - start

@@ -36,10 +36,12 @@ class MetricsLog:
                     self.writer.add_scalar(f"{record['split']}/{key}", value, record["step"])
 
     def truncate_after(self, step: int) -> None:
-        """Drop records past ``step`` (a resumed run writes them again)."""
+        """Drop records past ``step``, and ``partial`` ones (a resumed run writes them again, whole)."""
         if self.path.exists():
+            def kept(record: dict) -> bool:
+                return record.get("step", 0) <= step and not record.get("partial")
             keep = [line for line in self.path.read_text(encoding="utf-8").splitlines()
-                    if line.strip() and json.loads(line).get("step", 0) <= step]
+                    if line.strip() and kept(json.loads(line))]
             self.path.write_text("".join(line + "\n" for line in keep), encoding="utf-8")
 
     def close(self) -> None:
