@@ -103,8 +103,15 @@ def main(argv: list[str] | None = None, apps: list[App] | None = None) -> int:
     name = " ".join(filter(None, ["rnnlab", args.command, getattr(args, "action", None)]))
     try:
         args.handler(args)
-    except (ValueError, OSError) as error:
+    except (ValueError, OSError, MemoryError) as error:
         print(f"{name}: error: {error}", file=sys.stderr)
+        return 2
+    except RuntimeError as error:  # an allocation torch could not make: one line, not a traceback
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        if "allocate" not in first and "out of memory" not in first.lower():
+            raise
+        print(f"{name}: error: out of memory: {first[:300]}; lower the batch size or the model's size",
+              file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         hint = f"; continue with --out {args.out} --resume" if getattr(args, "out", None) else ""

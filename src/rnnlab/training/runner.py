@@ -30,6 +30,7 @@ from rnnlab.training.devices import resolve_device
 from rnnlab.training.distributed import is_main_process
 from rnnlab.training.fit import Task, continued, fit, read_last
 from rnnlab.training.metrics import read_records
+from rnnlab.training.resources import check_model_memory
 from rnnlab.training.seeding import seed_everything
 from rnnlab.viz import format_table, plot_curves, plot_diagnostics
 
@@ -201,6 +202,7 @@ def train(app: App, config: Any, checkpoint: tuple[dict[str, Tensor], dict] | No
     prepared = app.prepare(config, None)
     for what, count in prepared.skipped.items():
         log.warning("%s: skipped %d: %s", prepared.source, count, what)
+    check_model_memory(lambda: app.build_model(config, prepared.meta), config, resolve_device(config.train.device))
     model = app.build_model(config, prepared.meta)
     if checkpoint is None and prepared.initialize is not None:
         prepared.initialize(model)
