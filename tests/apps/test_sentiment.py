@@ -264,6 +264,25 @@ def test_cli_train_eval_predict(sst_folder, tmp_path, capsys):
     assert "text 1 is empty" in capsys.readouterr().err
 
 
+def test_cli_reads_windows_1252_reviews_with_encoding(tmp_path, capsys):
+    """The MR movie reviews as distributed (rt-polarity, cp1252): refused in UTF-8 with the option to use, then
+    read with it, in training and in eval."""
+    lines = [f"1 a café of a film, truly {w}" for w in ("great", "fine", "moving")] + \
+            [f"0 a na\xefve, \u201cdull\u201d {w}" for w in ("mess", "bore", "flop")]
+    data = tmp_path / "rt-polarity.txt"
+    data.write_bytes(("\n".join(lines * 8) + "\n").encode("cp1252"))
+    run = tmp_path / "run"
+    assert main(["sentiment", "train", "--data", str(data), "--out", str(run), "--quiet"]) == 2
+    assert "is not UTF-8 text (byte 0xe9" in capsys.readouterr().err
+    assert main(["sentiment", "train", "--data", str(data), "--encoding", "cp1252", "--out", str(run), "--quiet",
+                 "--embedding-dim", "8", "--hidden-size", "8", "--epochs", "1", "--no-tensorboard"]) == 0
+    capsys.readouterr()
+    assert main(["sentiment", "eval", str(run), "--data", str(data)]) == 0  # the run's encoding
+    assert "macro f1" in capsys.readouterr().out
+    assert main(["sentiment", "train", "--data", str(data), "--encoding", "klingon", "--quiet"]) == 2
+    assert "unknown text encoding 'klingon'" in capsys.readouterr().err
+
+
 def test_cli_bad_input_is_one_line(tmp_path, capsys):
     bad = write(tmp_path / "bad.txt", "1 good\n1\n")
     assert main(["sentiment", "train", "--data", str(bad), "--quiet"]) == 2

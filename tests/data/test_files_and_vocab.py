@@ -5,6 +5,7 @@ import torch
 
 from rnnlab.data import (DataError, Vocabulary, batchify, bucket_batches, english_words, pad_batch, read_lines,
                          read_text, split_items)
+from rnnlab.data.files import text_encoding
 
 
 def test_read_text_and_lines(tmp_path):
@@ -78,3 +79,24 @@ def test_embedded_english_words():
     assert words[:3] == ["the", "you", "to"]
     assert all(w.isalpha() and w.islower() and w.isascii() and len(w) >= 2 for w in words)
     assert english_words(5000) == words
+
+
+def test_text_in_other_encodings(tmp_path):
+    """The MR reviews as distributed are Windows-1252: the error says which option reads them, and it does."""
+    path = tmp_path / "rt-polarity.txt"
+    path.write_bytes("1 a café worth visiting\n0 na\xefve and \x93dull\x94\n".encode("latin-1"))
+    with pytest.raises(DataError, match=r"rt-polarity.txt, line 1: is not UTF-8 text \(byte 0xe9 at offset 7\); "
+                                        r"it is likely cp1252: give --encoding cp1252"):
+        read_text(path)
+    with text_encoding("cp1252"):
+        assert read_lines(path)[1][1] == "0 na\u00efve and \u201cdull\u201d"
+    with text_encoding("latin-1"):
+        assert "café" in read_text(path)
+    with text_encoding("auto"), pytest.raises(DataError, match="give --encoding cp1252"):
+        read_text(path)
+    utf8 = tmp_path / "u.txt"
+    utf8.write_text("é", encoding="utf-8")
+    assert read_text(utf8) == "é"  # UTF-8 stays the default outside
+    with pytest.raises(ValueError, match="unknown text encoding 'klingon'"):
+        with text_encoding("klingon"):
+            pass

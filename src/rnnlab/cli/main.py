@@ -20,7 +20,7 @@ from rnnlab.apps import demo, registered
 from rnnlab.cli import experiment, export, lab
 from rnnlab.cli.options import Parser, add_options, configure, given
 from rnnlab.training import TrainConfig
-from rnnlab.training.runner import App, Verb
+from rnnlab.training.runner import App, Verb, reading
 
 
 def add_app(commands, app: App) -> None:
@@ -63,7 +63,9 @@ def run_train(app: App, args: argparse.Namespace) -> None:
 
 def run_verb(app: App, verb: Verb, args: argparse.Namespace) -> None:
     options = verb.options(**given(args, verb.options)) if verb.options is not None else None
-    print(verb.run(app.load(args.checkpoint, args.device), options))
+    trained = app.load(args.checkpoint, args.device)
+    with reading(trained.config):  # files a verb reads (eval --data, ...) in the run's encoding
+        print(verb.run(trained, options))
 
 
 def run_demo(args: argparse.Namespace) -> None:

@@ -94,6 +94,11 @@ def engine_option() -> Any:
                           "kernels, torch's fused kernels, or auto, the fastest", choices=ENGINES, group="model")
 
 
+def encoding_option() -> Any:
+    return option("utf-8", "how the data's text files are encoded: utf-8, utf-8-sig, latin-1, cp1252, any Python "
+                           "codec, or auto (UTF-8, else an error naming the likely encoding)", group="data")
+
+
 def out_option(app: str) -> Any:
     return option(None, "run folder", none=f"runs/{app}-DATE-TIME")
 

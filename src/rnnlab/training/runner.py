@@ -25,6 +25,8 @@ from typing import Any, Callable
 
 from torch import Tensor, nn
 
+from rnnlab.data.files import text_encoding
+
 from rnnlab.training.checkpoint import CheckpointError, load_checkpoint, prefixed, resolve
 from rnnlab.training.devices import resolve_device
 from rnnlab.training.distributed import is_main_process
@@ -68,7 +70,8 @@ class Trained:
     def prepared(self) -> Prepared:
         """The run's data, read (or generated) again with its saved vocabularies; read once, then kept."""
         if self._prepared is None:
-            self._prepared = self.app.prepare(self.config, self.meta)
+            with reading(self.config):
+                self._prepared = self.app.prepare(self.config, self.meta)
         return self._prepared
 
     def test(self, changes: Any = None) -> dict[str, float]:
@@ -78,7 +81,8 @@ class Trained:
         of option fields such as ``beam``); None leaves the run's own.
         """
         config = self.config if changes is None else replace(self.config, **changes.to_json())
-        prepared = self.app.prepare(config, self.meta)
+        with reading(config):
+            prepared = self.app.prepare(config, self.meta)
         metrics = self.app.task(config, prepared).evaluate(self.model, "test")
         return {**metrics, **(self.app.baselines(prepared) if self.app.baselines else {})}
 
@@ -167,6 +171,11 @@ class App:
         return load(self, checkpoint, device)
 
 
+def reading(config: Any):
+    """Inside, the data's text files are decoded as the config's ``encoding`` says (UTF-8 by default)."""
+    return text_encoding(getattr(config, "encoding", "utf-8"))
+
+
 def run_folder(out: str | None, app: str) -> Path:
     """Where a run writes: ``out``, or ``runs/APP-DATE-TIME``."""
     return Path(out) if out else Path("runs") / f"{app}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
@@ -199,7 +208,8 @@ def train(app: App, config: Any, checkpoint: tuple[dict[str, Tensor], dict] | No
     """
     run_dir = run_folder(config.out, app.name)
     seed_everything(config.train.seed)  # the model's initial weights; fit seeds the training stream
-    prepared = app.prepare(config, None)
+    with reading(config):
+        prepared = app.prepare(config, None)
     for what, count in prepared.skipped.items():
         log.warning("%s: skipped %d: %s", prepared.source, count, what)
     check_model_memory(lambda: app.build_model(config, prepared.meta), config, resolve_device(config.train.device))

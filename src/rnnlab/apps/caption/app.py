@@ -25,7 +25,7 @@ from rnnlab.data.files import read_picture
 from rnnlab.data.vocab import BOS, EOS, PAD, UNK
 from rnnlab.models import ATTENTIONS, CELL_KINDS, IMAGE_AS, Captioner
 from rnnlab.training import TrainConfig
-from rnnlab.training.options import Config, DecodeOptions, engine_option, option, out_option
+from rnnlab.training.options import Config, DecodeOptions, encoding_option, engine_option, option, out_option
 from rnnlab.training.runner import App, Prepared, Trained, Verb, evaluate, metrics_table
 from rnnlab.viz import plot_sheet
 from rnnlab.viz.pictures import data_url
@@ -69,6 +69,7 @@ class CaptionConfig(Config):
     beam: int = option(1, "beam width for testing; 1: greedy", group="model")
     alpha: float = option(0.0, "length penalty", group="model")
     sheet: int = option(16, "test pictures on the sheet; 0: none")
+    encoding: str = encoding_option()
     out: str | None = out_option("caption")
     train: TrainConfig = field(default_factory=lambda: TrainConfig(
         epochs=10, lr=1e-3, schedule="cosine", monitor="bleu4", monitor_mode="max"))

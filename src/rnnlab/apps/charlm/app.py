@@ -22,7 +22,7 @@ from rnnlab.export import check, run_onnx, save, zero_state
 from rnnlab.export.onnx_graph import language_model
 from rnnlab.models import CELL_KINDS, LanguageModel
 from rnnlab.training import TrainConfig
-from rnnlab.training.options import Config, engine_option, option, out_option
+from rnnlab.training.options import Config, encoding_option, engine_option, option, out_option
 from rnnlab.training.diagnostics import trace
 from rnnlab.training.runner import App, Prepared, Trained, Verb
 from rnnlab.training.tbptt import TBPTT
@@ -55,6 +55,7 @@ class CharLMConfig(Config):
     samples: int = option(20, "samples to print after training", group="output")
     temperature: float = option(0.8, "sampling temperature", group="output")
     top_k: int = option(0, "sample from the k most likely characters; 0: all", group="output")
+    encoding: str = encoding_option()
     out: str | None = out_option("charlm")
     train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=8, lr=3e-3, schedule="cosine"))
 

@@ -22,7 +22,7 @@ from rnnlab.export.onnx_graph import frame_labeller
 from rnnlab.models import CELL_KINDS, FrameLabeller, make_stack
 from rnnlab.training import TrainConfig
 from rnnlab.training.tasks import device_of
-from rnnlab.training.options import Config, engine_option, option, out_option
+from rnnlab.training.options import Config, encoding_option, engine_option, option, out_option
 from rnnlab.training.runner import App, Prepared, Trained, Verb, evaluate
 from rnnlab.training.segmentation import segmentation_scores, segments
 from rnnlab.viz import plot_timeline
@@ -63,6 +63,7 @@ class FrameConfig(Config):
     engine: str = engine_option()
     batch_size: int = option(8, "videos a batch", group="model")
     timeline: int = option(6, "test videos drawn in test-timeline.png; 0: none")
+    encoding: str = encoding_option()
     out: str | None = out_option("framelabel")
     train: TrainConfig = field(default_factory=lambda: TrainConfig(
         epochs=10, lr=2e-3, schedule="cosine", monitor="accuracy", monitor_mode="max"))

@@ -21,7 +21,7 @@ from rnnlab.decoding.ctc import collapse
 from rnnlab.models import CELL_KINDS, ConvFrontEnd, Recognizer, make_stack
 from rnnlab.training import TrainConfig
 from rnnlab.training.tasks import device_of
-from rnnlab.training.options import Config, engine_option, option, out_option
+from rnnlab.training.options import Config, encoding_option, engine_option, option, out_option
 from rnnlab.training.runner import App, Prepared, Trained, Verb, metrics_table
 from rnnlab.viz import plot_strips
 from rnnlab.viz.pictures import data_url
@@ -77,6 +77,7 @@ class RecognizeConfig(Config):
     beam: int = option(1, "prefix beam search width for the validation and test scores; 1: best path",
                        group="model")
     sheet: int = option(8, "test inputs drawn in test-sheet.png; 0: none")
+    encoding: str = encoding_option()
     out: str | None = out_option("recognize")
     train: TrainConfig = field(default_factory=lambda: TrainConfig(
         epochs=6, lr=2e-3, schedule="cosine", monitor="cer", monitor_mode="min", clip_threshold=5.0))

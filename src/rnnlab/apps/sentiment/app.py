@@ -23,7 +23,7 @@ from rnnlab.export import check, run_onnx, save
 from rnnlab.export.onnx_graph import classifier
 from rnnlab.models import CELL_KINDS, POOLINGS, SequenceClassifier, make_input, make_stack, vectors_input
 from rnnlab.training import TrainConfig
-from rnnlab.training.options import Config, engine_option, option, out_option
+from rnnlab.training.options import Config, encoding_option, engine_option, option, out_option
 from rnnlab.training.runner import App, Prepared, Trained, Verb
 from rnnlab.viz import format_table, plot_confusion
 
@@ -68,6 +68,7 @@ class SentimentConfig(Config):
     word_dropout: float = option(0.0, "share of training words replaced by <unk>", group="model")
     engine: str = engine_option()
     batch_size: int = option(64, "", group="model")
+    encoding: str = encoding_option()
     out: str | None = out_option("sentiment")
     train: TrainConfig = field(default_factory=lambda: TrainConfig(
         epochs=6, lr=3e-3, schedule="cosine", monitor="accuracy", monitor_mode="max"))

@@ -27,7 +27,7 @@ from rnnlab.models import CELL_KINDS, CharWords, Tagger, make_input, make_stack,
 from rnnlab.training import TrainConfig
 from rnnlab.training.tasks import device_of
 from rnnlab.training.classification import confusion_matrix, per_class
-from rnnlab.training.options import Config, engine_option, option, out_option
+from rnnlab.training.options import Config, encoding_option, engine_option, option, out_option
 from rnnlab.training.runner import App, Prepared, Trained, Verb, metrics_table
 from rnnlab.viz import format_table, plot_confusion
 
@@ -73,6 +73,7 @@ class TagConfig(Config):
                                  group="model")
     engine: str = engine_option()
     batch_size: int = option(32, "sentences a batch", group="model")
+    encoding: str = encoding_option()
     out: str | None = out_option("tag")
     train: TrainConfig = field(default_factory=lambda: TrainConfig(
         epochs=8, lr=3e-3, schedule="cosine", monitor="accuracy", monitor_mode="max"))

@@ -26,7 +26,7 @@ from rnnlab.export.onnx_graph import decoder_step, encoder
 from rnnlab.models import ATTENTIONS, CELL_KINDS, Seq2Seq
 from rnnlab.training import TrainConfig
 from rnnlab.training.bleu import corpus_bleu
-from rnnlab.training.options import Config, DecodeOptions, engine_option, option, out_option
+from rnnlab.training.options import Config, DecodeOptions, encoding_option, engine_option, option, out_option
 from rnnlab.training.runner import App, Prepared, Trained, Verb, evaluate, metrics_table
 from rnnlab.viz import plot_attention
 
@@ -67,6 +67,7 @@ class TranslateConfig(Config):
     batch_size: int = option(64, "", group="model")
     beam: int = option(1, "beam width for testing; 1: greedy", group="model")
     alpha: float = option(0.0, "length penalty ((5 + |Y|) / 6) ** alpha; 0: none", group="model")
+    encoding: str = encoding_option()
     out: str | None = out_option("translate")
     train: TrainConfig = field(default_factory=lambda: TrainConfig(
         epochs=12, lr=3e-3, schedule="cosine", monitor="bleu", monitor_mode="max"))
