@@ -247,7 +247,7 @@ def test_learns_negation_and_contrast_that_a_bag_of_words_cannot(tmp_path):
 # --- the command line -----------------------------------------------------------------------
 
 
-def test_cli_train_eval_predict(sst_folder, tmp_path, capsys):
+def test_cli_train_eval_predict(sst_folder, tmp_path, capsys, caplog):
     run = tmp_path / "run"
     assert main(["sentiment", "train", "--data", str(sst_folder), "--out", str(run), "--embedding-dim", "8",
                  "--hidden-size", "8", "--epochs", "2", "--quiet", "--no-tensorboard", "--device", "cpu"]) == 0
@@ -262,6 +262,8 @@ def test_cli_train_eval_predict(sst_folder, tmp_path, capsys):
     assert label in ("negative", "positive") and 0.5 <= float(p) <= 1 and text == "a gripping film"
     assert main(["sentiment", "predict", str(run), "   "]) == 2
     assert "text 1 is empty" in capsys.readouterr().err
+    assert main(["sentiment", "predict", str(run), "a zzyzx film", "qwerty !"]) == 0
+    assert "words the model never saw (read as <unk>): 'zzyzx', 'qwerty'" in caplog.text
 
 
 def test_cli_reads_windows_1252_reviews_with_encoding(tmp_path, capsys):

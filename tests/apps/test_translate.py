@@ -101,7 +101,7 @@ def test_learns_held_out_numbers_and_beats_the_baselines(tmp_path):
     assert result.test["bleu"] > base["bleu_copy_source"] + 40 and result.test["bleu"] > base["bleu_constant_output"] + 40
 
 
-def test_cli_train_eval_translate_and_attention_plot(tatoeba, tmp_path, capsys):
+def test_cli_train_eval_translate_and_attention_plot(tatoeba, tmp_path, capsys, caplog):
     run = tmp_path / "run"
     assert main(["translate", "train", "--data", str(tatoeba), "--validation", "2", "--test", "2", "--out", str(run),
                  "--embedding-dim", "8", "--hidden-size", "8", "--epochs", "2", "--quiet", "--no-tensorboard",
@@ -117,6 +117,7 @@ def test_cli_train_eval_translate_and_attention_plot(tatoeba, tmp_path, capsys):
     translator = translate.load(run)
     [found] = translate.translate(translator, ["Go, zorblax!"], beam=3, n_best=2)
     assert "<unk>" in found.source  # the unknown word, not a crash
+    assert "words the model never saw (read as <unk>): " in caplog.text and "'zorblax'" in caplog.text  # and said
     if found.outputs[0]:
         assert picture.exists()
     assert main(["translate", "translate", str(run), "  "]) == 2

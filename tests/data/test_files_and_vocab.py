@@ -100,3 +100,11 @@ def test_text_in_other_encodings(tmp_path):
     with pytest.raises(ValueError, match="unknown text encoding 'klingon'"):
         with text_encoding("klingon"):
             pass
+
+
+def test_unknown_words_are_listed_once(caplog):
+    vocab = Vocabulary(["<pad>", "<unk>", "good", "film"])
+    assert vocab.unknown([["good", "zzyzx", "film"], ["qwerty", "zzyzx"]]) == ["zzyzx", "qwerty"]
+    assert vocab.warn_unknown([["good", "film"]]) == [] and not caplog.text
+    vocab.warn_unknown([["good", "zzyzx"], ["qwerty"]])
+    assert "words the model never saw (read as <unk>): 'zzyzx', 'qwerty'" in caplog.text

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from typing import Iterable, Sequence
 
 PAD, BOS, EOS, UNK = "<pad>", "<bos>", "<eos>", "<unk>"
+
+
+log = logging.getLogger(__name__)
 
 
 class Vocabulary:
@@ -45,6 +49,19 @@ class Vocabulary:
         if UNK in self.index:
             return self.index[UNK]
         raise KeyError(token)
+
+    def unknown(self, sentences: Iterable[Iterable[str]]) -> list[str]:
+        """The tokens of ``sentences`` this vocabulary lacks, each once, in order of appearance."""
+        return list(dict.fromkeys(t for s in sentences for t in s if t not in self.index))
+
+    def warn_unknown(self, sentences: Iterable[Iterable[str]], what: str = "words") -> list[str]:
+        """Log one warning listing the tokens of ``sentences`` the model never saw (read as ``<unk>``); return them."""
+        unknown = self.unknown(sentences)
+        if unknown:
+            shown = ", ".join(map(repr, unknown[:20])) + (f" and {len(unknown) - 20} more" if len(unknown) > 20 else "")
+            log.warning("%s the model never saw (read as %s): %s", what, UNK if UNK in self.index else "nothing",
+                        shown)
+        return unknown
 
     def encode(self, tokens: Iterable[str]) -> list[int]:
         return [self.id(t) for t in tokens]

@@ -157,7 +157,9 @@ def predict(trained: Trained, texts: list[str]) -> list[dict[str, float]]:
         if not text.strip():
             raise ValueError(f"text {k + 1} is empty; expected a sentence to classify")
     vocab = vocab_of(trained)
-    probs = classify(trained.model, [vocab.encode(tokenize(t)) for t in texts], vocab.pad_id).softmax(1)
+    tokens = [tokenize(t) for t in texts]
+    vocab.warn_unknown(tokens)
+    probs = classify(trained.model, [vocab.encode(t) for t in tokens], vocab.pad_id).softmax(1)
     return [dict(sorted(zip(trained.meta["labels"], map(float, p)), key=lambda kv: -kv[1])) for p in probs]
 
 

@@ -175,6 +175,7 @@ def predict(trained: Trained, texts: list[str]) -> list[list[tuple[str, dict[str
             raise ValueError(f"text {k + 1} is empty; expected a sentence to tag")
         sentences.append(words)
     encoder = encoder_of(trained.meta)
+    encoder.words.warn_unknown([[w.lower() for w in s] for s in sentences], "words (read through their letters)")
     _, probs = tag_sentences(trained.model, encoder, sentences)
     return [[(w, dict(sorted(zip(encoder.tags, map(float, p)), key=lambda kv: -kv[1]))) for w, p in zip(s, rows)]
             for s, rows in zip(sentences, probs)]

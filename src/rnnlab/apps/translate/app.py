@@ -163,7 +163,9 @@ def translate(trained: Trained, texts: list[str], beam: int = 1, alpha: float = 
     if n_best > beam:
         raise ValueError(f"n-best ({n_best}) cannot exceed the beam ({beam})")
     vocab, target_vocab = vocabularies(trained.meta)
-    encoded = [vocab.encode(tokenize(t)) for t in texts]
+    tokens = [tokenize(t) for t in texts]
+    vocab.warn_unknown(tokens)
+    encoded = [vocab.encode(t) for t in tokens]
     found: list[list[Hypothesis]] = translate_ids(trained.model, encoded, vocab, target_vocab, beam, alpha, max_len,
                                                   n_best)
     return [Translation(vocab.decode(ids), [" ".join(target_vocab.decode(h.tokens)) for h in hyps],
