@@ -142,3 +142,32 @@ def test_resume_continues_the_run(tmp_path):
     translate.train(replace(base, out=str(tmp_path / "b"), train=replace(base.train, max_steps=3)))
     resumed = translate.resume(tmp_path / "b", progress=False)
     assert resumed.test == whole.test
+
+
+def test_published_validation_and_test_splits(tmp_path, capsys):
+    """Multi30k-style: train/val/test files as published, aligned .de/.en pairs, used as they are."""
+    def pair(name, n, words=3):
+        (tmp_path / f"{name}.de").write_text("".join(f"{'ein ' * words}haus {k}\n" for k in range(n)), encoding="utf-8")
+        (tmp_path / f"{name}.en").write_text("".join(f"{'a ' * words}house {k}\n" for k in range(n)), encoding="utf-8")
+        return str(tmp_path / f"{name}.de"), str(tmp_path / f"{name}.en")
+    train, val, test = pair("train", 40), pair("val", 7), pair("test_2016_flickr", 9, words=12)  # long: kept whole
+    config = translate.TranslateConfig(data=train[0], target_data=train[1], validation_data=val[0],
+                                       validation_target_data=val[1], test_data=test[0], test_target_data=test[1])
+    corpus = load_parallel(config)
+    assert (len(corpus.train), len(corpus.validation), len(corpus.test)) == (40, 7, 9)
+    assert "test: " in corpus.source and "val.de" in corpus.source
+    only_test = load_parallel(translate.TranslateConfig(data=train[0], target_data=train[1], test_data=test[0],
+                                                        test_target_data=test[1], validation=5))
+    assert (len(only_test.train), len(only_test.validation), len(only_test.test)) == (35, 5, 9)
+    with pytest.raises(ValueError, match="--validation-target-data needs --validation-data"):
+        load_parallel(translate.TranslateConfig(data=train[0], target_data=train[1], validation_target_data=val[1]))
+    with pytest.raises(ValueError, match="aligned files need the translations beside"):
+        load_parallel(translate.TranslateConfig(data=train[0], target_data=train[1], test_data=test[0]))
+    with pytest.raises(ValueError, match="go with --data"):
+        load_parallel(translate.TranslateConfig(test_data=test[0], test_target_data=test[1]))
+    run = tmp_path / "run"
+    assert main(["translate", "train", "--data", train[0], "--target-data", train[1], "--validation-data", val[0],
+                 "--validation-target-data", val[1], "--test-data", test[0], "--test-target-data", test[1],
+                 "--out", str(run), "--embedding-dim", "4", "--hidden-size", "4", "--epochs", "1", "--quiet",
+                 "--no-tensorboard"]) == 0
+    assert "bleu" in capsys.readouterr().out

@@ -39,6 +39,13 @@ class TranslateConfig(Config):
                                     "--target-data the source side of two aligned files", none="generated pairs",
                               group="data")
     target_data: str | None = option(None, "the translations, aligned line by line with --data", group="data")
+    validation_data: str | None = option(None, "pairs to validate on, as --data is read (instead of a share "
+                                               "of --data; kept whole, however long)", group="data")
+    validation_target_data: str | None = option(None, "the translations of --validation-data (aligned files)",
+                                                group="data")
+    test_data: str | None = option(None, "pairs to test on, as --data is read (instead of a share of --data; "
+                                         "kept whole, however long)", group="data")
+    test_target_data: str | None = option(None, "the translations of --test-data (aligned files)", group="data")
     format: str = option("auto", "", choices=FORMATS, group="data")
     reverse: bool = option(False, "tsv: translate the second column into the first", group="data")
     skip_bad_rows: bool = option(False, "count and skip bad lines instead of stopping", group="data")

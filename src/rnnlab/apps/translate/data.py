@@ -32,31 +32,53 @@ class ParallelCorpus:
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> pairs left out
 
 
+def _read(path: str, target: str | None, format: str, reverse: bool, rows: BadRows) -> list[tuple[str, str]]:
+    """The sentence pairs of one file (tsv), or of two aligned files (parallel)."""
+    if not Path(path).is_file():
+        raise DataError(path, "no such file" if not Path(path).exists() else "is not a file")
+    if format == "parallel":
+        if not target:
+            raise ValueError(f"{path}: aligned files need the translations beside (--target-data, "
+                             f"--validation-target-data, --test-target-data)")
+        return read_parallel(path, target, rows)
+    if target:
+        raise ValueError(f"{path}: a TSV file holds both sides; give no target file beside it (or use "
+                         f"--format parallel)")
+    return read_tsv(path, rows, reverse)
+
+
 def load_parallel(config) -> ParallelCorpus:
     """The corpus ``config`` (a ``TranslateConfig``) names, filtered and split."""
+    given = {"validation": (config.validation_data, config.validation_target_data),
+             "test": (config.test_data, config.test_target_data)}
+    for split, (source, target) in given.items():
+        if target and not source:
+            raise ValueError(f"--{split}-target-data needs --{split}-data, the source side")
     if config.data is None:
         if config.format not in ("auto", "generated"):
             raise ValueError(f"format {config.format!r} needs --data")
+        if any(source for source, _ in given.values()):
+            raise ValueError("--validation-data and --test-data go with --data (the generated pairs have their own "
+                             "splits)")
         splits = generate_pairs(config.generated, config.generated_train, config.generated_validation,
                                 config.generated_test, config.split_seed)
         return ParallelCorpus(*(group_pairs(s) for s in splits), source=f"generated {config.generated}")
     path = Path(config.data)
-    if not path.is_file():
-        raise DataError(path, "no such file" if not path.exists() else "is not a file")
     format = config.format
     if format == "auto":
         format = "parallel" if config.target_data else "tsv"
     rows = BadRows(config.skip_bad_rows)
-    if format == "parallel":
-        if not config.target_data:
-            raise ValueError("format 'parallel' needs --target-data, the file of translations")
-        pairs = read_parallel(path, config.target_data, rows)
-    else:
-        pairs = read_tsv(path, rows, config.reverse)
+    pairs = _read(config.data, config.target_data, format, config.reverse, rows)
     kept = [(s, t) for s, t in pairs if len(s.split()) <= config.max_words and len(t.split()) <= config.max_words]
     rows.count(f"longer than {config.max_words} words", len(pairs) - len(kept))
     if not kept:
         raise DataError(path, f"holds no sentence pairs of at most {config.max_words} words")
-    train, validation, test = split_items(group_pairs(kept), config.validation, config.test, config.split_seed,
-                                          at_least=1, what="source sentences")
+    published = {split: group_pairs(_read(source, target, format, config.reverse, rows))
+                 for split, (source, target) in given.items() if source}  # as published: whole
+    train, validation, test = split_items(group_pairs(kept), 0 if "validation" in published else config.validation,
+                                          0 if "test" in published else config.test, config.split_seed,
+                                          at_least=0 if published else 1, what="source sentences")
+    validation, test = published.get("validation", validation), published.get("test", test)
+    if published:
+        path = f"{path}; " + "; ".join(f"{split}: {given[split][0]}" for split in published)
     return ParallelCorpus(train, validation, test, str(path), rows.skipped)
