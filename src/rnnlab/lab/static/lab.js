@@ -331,54 +331,49 @@ function picker(show) {
 
 const PALETTE = ["#1e88e5", "#e53935", "#43a047", "#fb8c00", "#8e24aa", "#00897b", "#6d4c41", "#fdd835", "#546e7a", "#d81b60"];
 
-// --- recognition: the input, the transcript beside the truth, and the CTC best path under the input ---
-function recognizePanel(panel, run) {
-  const view = el("div", {id: "recognized"});
+// a test example from the run's test split, shown by render(answer) -> nodes, with a picker to step through them
+function examplePanel(panel, run, action, title, id, render) {
+  const view = el("div", {id});
   const status = el("div", {});
   const pick = picker(show);
   async function show(index) {
     try {
-      const r = await api(`/api/runs/${encodeURIComponent(run.id)}/act/example`, {index});
+      const r = await api(`/api/runs/${encodeURIComponent(run.id)}/act/${action}`, {index});
       status.replaceChildren();
       pick.count.textContent = `of ${r.count} (${r.name})`;
       pick.index.max = r.count - 1;
-      const picture = el("img", {src: r.picture, class: "strip"});
-      const width = 2 * r.columns; // the picture is drawn 2 pixels a column
-      const frames = el("div", {class: "path", id: "path", style: `width:${width}px`},
-        r.path.map((s, k) => el("span", {class: s ? "sym" : "blank", "data-tip": "1",
-          style: `width:${(width / r.path.length).toFixed(2)}px;opacity:${(0.3 + 0.7 * r.probs[k]).toFixed(2)}`,
-          on: {mousemove: e => showTip(e, `frame ${k}: ${s ? `'${s}'` : "blank"} ${r.probs[k].toFixed(3)}`)}}, s)));
-      view.replaceChildren(el("p", {}, "transcript: ", el("b", {id: "transcript", class: r.transcript === r.truth ? "right" : "wrong"}, r.transcript || "(nothing)"),
-        " · truth: ", el("span", {id: "truth"}, r.truth)), picture, frames,
-        el("p", {class: "note"}, "Under the input: each output frame's likeliest symbol (blank frames empty), darker where the model is surer; the transcript is this path with repeats merged and blanks dropped."));
+      view.replaceChildren(...render(r));
     } catch (error) { fail(status, error); }
   }
-  panel.replaceChildren(el("h2", {}, "Transcribe a test input"), pick.node, status, view);
+  panel.replaceChildren(el("h2", {}, title), pick.node, status, view);
   show(0);
+}
+
+// --- recognition: the input, the transcript beside the truth, and the CTC best path under the input ---
+function recognizePanel(panel, run) {
+  examplePanel(panel, run, "example", "Transcribe a test input", "recognized", r => {
+    const width = 2 * r.columns; // the picture is drawn 2 pixels a column
+    const frames = el("div", {class: "path", id: "path", style: `width:${width}px`},
+      r.path.map((s, k) => el("span", {class: s ? "sym" : "blank", "data-tip": "1",
+        style: `width:${(width / r.path.length).toFixed(2)}px;opacity:${(0.3 + 0.7 * r.probs[k]).toFixed(2)}`,
+        on: {mousemove: e => showTip(e, `frame ${k}: ${s ? `'${s}'` : "blank"} ${r.probs[k].toFixed(3)}`)}}, s)));
+    return [el("p", {}, "transcript: ", el("b", {id: "transcript", class: r.transcript === r.truth ? "right" : "wrong"}, r.transcript || "(nothing)"),
+              " · truth: ", el("span", {id: "truth"}, r.truth)), el("img", {src: r.picture, class: "strip"}), frames,
+            el("p", {class: "note"}, "Under the input: each output frame's likeliest symbol (blank frames empty), darker where the model is surer; the transcript is this path with repeats merged and blanks dropped.")];
+  });
 }
 
 // --- frame labelling: a test clip's frames, the true and predicted timelines, each frame's probabilities ---
 function framelabelPanel(panel, run) {
-  const view = el("div", {id: "clip"});
-  const status = el("div", {});
-  const pick = picker(show);
-  async function show(index) {
-    try {
-      const r = await api(`/api/runs/${encodeURIComponent(run.id)}/act/clip`, {index});
-      status.replaceChildren();
-      pick.count.textContent = `of ${r.count} (${r.name})`;
-      pick.index.max = r.count - 1;
-      const line = (labels, id) => el("div", {class: "timeline", id}, labels.map((c, t) => el("span", {
-        style: `background:${PALETTE[c % PALETTE.length]}`, "data-tip": "1",
-        on: {mousemove: e => showTip(e, `frame ${t}: ${r.classes[c]}\n` + r.probs[t].map((p, k) => `${r.classes[k]} ${p.toFixed(3)}`).join("\n"))}})));
-      view.replaceChildren(el("div", {class: "frames"}, r.frames.map(src => el("img", {src}))),
-        el("p", {}, "truth"), line(r.truth, "truth-line"), el("p", {}, "predicted"), line(r.predicted, "predicted-line"),
-        el("p", {}, "labels: ", r.classes.map((c, k) => el("span", {class: "key", style: `background:${PALETTE[k % PALETTE.length]}`}, c))),
-        el("p", {class: "note", id: "agreement"}, `${r.truth.filter((c, t) => c === r.predicted[t]).length} of ${r.truth.length} frames right; hover a frame of a timeline for its probabilities`));
-    } catch (error) { fail(status, error); }
-  }
-  panel.replaceChildren(el("h2", {}, "Label the frames of a test clip"), pick.node, status, view);
-  show(0);
+  examplePanel(panel, run, "clip", "Label the frames of a test clip", "clip", r => {
+    const line = (labels, id) => el("div", {class: "timeline", id}, labels.map((c, t) => el("span", {
+      style: `background:${PALETTE[c % PALETTE.length]}`, "data-tip": "1",
+      on: {mousemove: e => showTip(e, `frame ${t}: ${r.classes[c]}\n` + r.probs[t].map((p, k) => `${r.classes[k]} ${p.toFixed(3)}`).join("\n"))}})));
+    return [el("div", {class: "frames"}, r.frames.map(src => el("img", {src}))),
+            el("p", {}, "truth"), line(r.truth, "truth-line"), el("p", {}, "predicted"), line(r.predicted, "predicted-line"),
+            el("p", {}, "labels: ", r.classes.map((c, k) => el("span", {class: "key", style: `background:${PALETTE[k % PALETTE.length]}`}, c))),
+            el("p", {class: "note", id: "agreement"}, `${r.truth.filter((c, t) => c === r.predicted[t]).length} of ${r.truth.length} frames right; hover a frame of a timeline for its probabilities`)];
+  });
 }
 
 // --- captioning: a test picture or an upload, its caption, and where each word looked ---
