@@ -5,7 +5,7 @@ import torch
 
 import rnnlab.training.resources as resources
 import rnnlab.training.runner as runner
-from rnnlab.apps import charlm
+from rnnlab.apps import charlm, sentiment
 from rnnlab.cli.main import main
 from rnnlab.models import LanguageModel
 
@@ -42,3 +42,37 @@ def test_the_command_line_says_it_in_one_line(tmp_path, capsys, monkeypatch):
     assert main(["charlm", "train", "--out", str(tmp_path / "x"), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("rnnlab charlm train: error: out of memory: [enforce fail") and err.count("\n") == 1
+
+
+def small_sentiment(tmp_path, **kw):
+    config = sentiment.SentimentConfig(embedding_dim=8, hidden_size=16, batch_size=32, out=str(tmp_path / "run"), **kw)
+    prepared = sentiment.APP.prepare(config, None)
+    return config, sentiment.APP.task(config, prepared), sentiment.APP.build_model(config, prepared.meta).train()
+
+
+def test_a_batch_is_estimated_from_its_longest_examples_without_changing_anything(tmp_path):
+    config, task, model = small_sentiment(tmp_path)
+    batches = task.batches(0)
+    largest = max(batches, key=lambda b: len(b) * max(task.lengths[k] for k in b))
+    full = resources.saved_bytes(task, model, largest)
+    assert full > 0
+    longest = sorted(largest, key=lambda k: task.lengths[k])[-2:]
+    one, two = resources.saved_bytes(task, model, longest[1:]), resources.saved_bytes(task, model, longest)
+    estimate = one + (two - one) * (len(largest) - 1)  # as check_batch_memory extends it
+    assert 0.8 * full <= estimate <= 2.5 * full  # the longest examples' cost a row: an upper bound of sorts
+    torch.manual_seed(5)
+    expected = torch.rand(3)
+    torch.manual_seed(5)
+    resources.check_batch_memory(model, task, config, torch.device("cpu"))
+    assert torch.equal(torch.rand(3), expected)  # the random state is as it was
+
+
+def test_a_batch_too_large_is_one_line_naming_the_batch_size(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(runner, "check_model_memory", lambda *args: None)
+    monkeypatch.setattr(resources, "available_bytes", lambda device: 2**20)
+    assert main(["sentiment", "train", "--hidden-size", "32", "--batch-size", "256", "--out",
+                 str(tmp_path / "big"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("rnnlab sentiment train: error: a training batch needs about") and err.count("\n") == 1
+    assert "cpu has 0.0 GiB free; lower --batch-size 256, " in err and "--hidden-size 32" in err
+    assert not (tmp_path / "big").exists()

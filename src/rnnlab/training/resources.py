@@ -1,18 +1,21 @@
-"""Will it fit? The memory a model needs, checked before anything is allocated.
+"""Will it fit? The memory a model and a batch need, checked before training starts.
 
 A model is built on torch's ``meta`` device first (shapes, no storage), its
 parameters counted, and the memory training needs for them (weights,
 gradients and two optimiser moments: four copies) compared with what the
-training device has free. Too much gives one error saying how much, what
-is largest, and which options size the model. Activations depend on the
-batch and are not counted; an allocation that still fails is reported by
-the command line in one line.
+training device has free (``check_model_memory``). Then the largest training
+batch is estimated (``check_batch_memory``): the tensors a forward pass keeps
+for backpropagation are measured on one and on two of its longest examples,
+and the batch's need is that line extended to all its rows. Too much gives one
+error saying how much, what is largest, and which options to lower. An
+allocation that still fails is reported by the command line in one line.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
@@ -66,3 +69,57 @@ def check_model_memory(build, config, device: torch.device) -> None:
         f"the model needs about {need / 2**30:,.1f} GiB to train ({sum(p.numel() for _, p in params):,} parameters "
         f"x {COPIES} copies; the largest, {name}, is {' x '.join(f'{d:,}' for d in largest.shape)}), and "
         f"{device.type} has {free / 2**30:,.1f} GiB free; lower {', '.join(_size_options(config)) or 'its size'}")
+
+
+def saved_bytes(task, model: nn.Module, batch: Any) -> int:
+    """The bytes a forward pass of ``task.loss`` on ``batch`` keeps for backpropagation (parameters aside).
+
+    Each storage counts once. Nothing is changed: the random state, the model's
+    buffers (batch-norm statistics) and the task's carried state are as before."""
+    params = {p.untyped_storage().data_ptr() for p in model.parameters()}
+    storages: dict[int, int] = {}
+
+    def pack(tensor: torch.Tensor) -> torch.Tensor:
+        storage = tensor.untyped_storage()
+        if storage.data_ptr() not in params:
+            storages[storage.data_ptr()] = storage.nbytes()
+        return tensor
+
+    device = next(model.parameters()).device
+    buffers = {name: b.clone() for name, b in model.named_buffers()}
+    carried = task.state_dict()
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+            task.loss(model, batch)
+    with torch.no_grad():
+        for name, b in model.named_buffers():
+            b.copy_(buffers[name])
+    task.load_state_dict(carried)
+    return sum(storages.values())
+
+
+def check_batch_memory(model: nn.Module, task, config, device: torch.device) -> None:
+    """Raise MemoryError when the model (on ``device``, in training mode) and the largest training batch of
+    ``task`` would not fit in ``device``'s free memory. Tasks whose batches are lists of example indices are
+    checked (their ``lengths`` say which are longest); others are left to the allocation itself."""
+    free = available_bytes(device)
+    batches = task.batches(0)
+    if free is None or not batches or not all(isinstance(b, list) and b for b in batches):
+        return
+    lengths = getattr(task, "lengths", None)
+    length = (lambda k: lengths[k]) if lengths is not None else (lambda k: 0)  # noqa: E731
+    largest = max(batches, key=lambda b: len(b) * max(map(length, b)))
+    longest = sorted(largest, key=length)[-2:]
+    one, two = (saved_bytes(task, model, longest[-rows:]) for rows in (1, 2))
+    row = max(0, two - one) if len(longest) == 2 else one
+    batch = one + row * (len(largest) - 1)
+    weights = sum(p.numel() * p.element_size() for p in model.parameters()) * COPIES
+    if batch + weights <= free:
+        return
+    steps = f" of up to {max(map(length, largest)):,} steps" if lengths is not None else ""
+    options = [f"--batch-size {config.batch_size}"] if hasattr(config, "batch_size") else []
+    raise MemoryError(
+        f"a training batch needs about {batch / 2**30:,.1f} GiB ({len(largest):,} examples{steps}: "
+        f"{row / 2**20:,.1f} MiB each kept for backpropagation) beside the model's {weights / 2**30:,.1f} GiB, and "
+        f"{device.type} has {free / 2**30:,.1f} GiB free; lower "
+        f"{', '.join(options + _size_options(config)) or 'the batch or the model'}")

@@ -32,7 +32,7 @@ from rnnlab.training.devices import resolve_device
 from rnnlab.training.distributed import is_main_process
 from rnnlab.training.fit import Task, continued, fit, read_last
 from rnnlab.training.metrics import read_records
-from rnnlab.training.resources import check_model_memory
+from rnnlab.training.resources import check_batch_memory, check_model_memory
 from rnnlab.training.seeding import seed_everything
 from rnnlab.viz import format_table, plot_curves, plot_diagnostics
 
@@ -218,7 +218,10 @@ def train(app: App, config: Any, checkpoint: tuple[dict[str, Tensor], dict] | No
         prepared.initialize(model)
     meta = {"app": app.name, "rnnlab": rnnlab_version(), "config": config.to_json(), "source": prepared.source,
             **prepared.meta}
-    result = fit(model, app.task(config, prepared), config.train, run_dir, meta, resume=checkpoint)
+    task = app.task(config, prepared)
+    check_batch_memory(model.to(resolve_device(config.train.device)).train(), task, config,
+                       resolve_device(config.train.device))
+    result = fit(model, task, config.train, run_dir, meta, resume=checkpoint)
     summary = {"test": result.test, "validation": result.validation, "skipped": prepared.skipped,
                "stopped": result.stopped}
     if result.stopped != "max_steps" and is_main_process():
