@@ -7,8 +7,9 @@
 out for test (all their French translations are the references), an
 attention model trained for at most 30 minutes and a model without
 attention for at most 10, beside the copy-the-source and constant-output
-baselines. ``generated``: exact match on held-out numbers. Each case trains
-``rnnlab.apps.translate`` exactly as ``rnnlab translate train`` would and
+baselines. ``generated``: exact match on held-out numbers, by magnitude and
+by spelling. Each case trains ``rnnlab.apps.translate`` exactly as
+``rnnlab translate train`` would and
 appends its numbers to ``docs/translate.json``; ``--markdown`` rewrites the page.
 """
 
@@ -40,7 +41,7 @@ CASES = {
         runs={"attention": TATOEBA,
               "no attention": replace(TATOEBA, attention="none", train=replace(TATOEBA.train, max_minutes=10))}),
     "generated": dict(
-        target="exact match >= 95% on held-out numbers",
+        target="exact match >= 95% on held-out numbers, and at every magnitude and spelling",
         runs={"en-fr": translate.TranslateConfig(), "en-de": translate.TranslateConfig(generated="en-de")}),
 }
 
@@ -58,7 +59,7 @@ def run_case(name: str, out: Path, progress: bool) -> dict:
         result = translate.train(config)
         runs[label] = {"seconds": round(time.perf_counter() - start, 1), "test": result.test,
                        "validation": result.validation, "examples": result.examples, "stopped": result.stopped,
-                       "config": asdict(config)}
+                       "held_out": result.summary.get("held_out"), "config": asdict(config)}
         print(label, json.dumps(result.test), flush=True)
     return {"case": name, "target": case["target"], "runs": runs, "baselines": translate.baselines(
         load_parallel(first)), "machine": describe(), "command": f"python benchmarks/bench_translate.py {name}"}
@@ -84,6 +85,15 @@ def write_markdown(records: list[dict]) -> None:
                          f"{t['perplexity']:.2f} | {run['seconds'] / 60:.1f} min ({run['stopped']}) |")
         for label, score in r["baselines"].items():
             lines.append(f"| baseline: {label.replace('_', ' ')} | {score:.2f} | | | |")
+        held_out = {label: run["held_out"] for label, run in r["runs"].items() if run.get("held_out")}
+        for table in ("by magnitude", "by spelling") if held_out else ():
+            labels = list(held_out)
+            lines += ["", f"Test exact match {table} (test sentences in brackets):", "",
+                      f"| {table[3:]} | " + " | ".join(labels) + " |", "|---|" + "---:|" * len(labels)]
+            for key in sorted(held_out[labels[0]][table]):
+                cells = [held_out[label][table].get(key) for label in labels]
+                lines.append(f"| {key} | " + " | ".join(
+                    f"{100 * c['accuracy']:.1f}% ({c['sentences']})" if c else "" for c in cells) + " |")
         for label, run in r["runs"].items():
             lines += ["", f"Examples ({label}):", ""]
             lines += [f"- {e['source']} -> **{e['output']}** (reference: {e['references'][0]})"

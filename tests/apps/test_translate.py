@@ -1,14 +1,18 @@
 """Machine translation: loaders, the generated pairs, splits, learning, the CLI, bad input."""
 
+from collections import Counter
 from dataclasses import replace
 
 import pytest
 
 from rnnlab.apps import translate
 from rnnlab.apps.translate.data import load_parallel, read_parallel, read_tsv
-from rnnlab.apps.translate.generated import date, generate_pairs, german_parts, number
+from rnnlab.apps.translate.app import accuracy_by_kind
+from rnnlab.apps.translate.generated import (BASE, DATE_SPELLINGS, NUMBER_SPELLINGS, date, generate_pairs,
+                                             german_parts, number, spellings)
 from rnnlab.cli.main import main
 from rnnlab.data import BadRows, DataError
+from rnnlab.data.text import tokenize
 from rnnlab.training import TrainConfig
 
 FAST = TrainConfig(epochs=1, progress=False, tensorboard=False, device="cpu")
@@ -78,16 +82,52 @@ def test_bad_tsv_lines(tmp_path):
 
 def test_generated_pairs_follow_num2words_and_hold_out_numbers():
     assert number(71, "en-fr") == ("seventy one", "soixante et onze")
+    assert number(71, "en-fr", "twenty-one") == ("seventy-one", "soixante et onze")
     assert number(21, "en-de") == ("twenty one", "ein und zwanzig")  # the units first
+    assert number(0, "en-de", "seven") == ("zero", "null")
     assert german_parts("dreihundertvierundfünfzig") == "drei hundert vier und fünfzig"
     assert date(2, 21, "en-fr") == ("march twenty first", "le vingt et un mars")
     assert date(0, 1, "en-de") == ("january first", "der erste januar")
     train, validation, test = generate_pairs("en-de", 800, 100, 200, seed=1)
     assert generate_pairs("en-de", 800, 100, 200, seed=1)[2] == test
-    numbers = lambda split: {s for s, t in split if not t.startswith("der")}  # noqa: E731
-    assert not numbers(train) & numbers(test) and not numbers(validation) & numbers(test)
-    dates = lambda split: {s for s, t in split if t.startswith("der")}  # noqa: E731
-    assert not dates(train) & dates(test)
+    numbers = lambda split: {int_of[s] for s, t, kind, _ in split if kind != "date"}  # noqa: E731
+    int_of = {number(n, "en-de", s)[0]: n for n in range(10000) for s in spellings(n)}
+    held_out = numbers(test) - BASE
+    assert held_out and not numbers(train) & held_out and not numbers(validation) & held_out
+    assert not (numbers(validation) - BASE) & numbers(train)
+    days = lambda split: {t for s, t, kind, _ in split if kind == "date"}  # noqa: E731
+    assert not days(train) & days(test) and not days(validation) & days(train)
+
+
+@pytest.mark.parametrize("pair", ["en-fr", "en-de"])
+def test_generated_pairs_cover_every_magnitude_and_the_usual_spellings(pair):
+    train, _, test = generate_pairs(pair, 6000, 100, 1000, seed=0)
+    for split in (train, test):  # small numbers as often as large ones; a fifth dates
+        assert set(Counter(kind for *_, kind, _ in split).values()) == {len(split) // 5}
+    assert {spelling for *_, spelling in train} == set(NUMBER_SPELLINGS + DATE_SPELLINGS)
+    assert number(1121, pair, "a hundred")[0] == "a thousand, one hundred and twenty-one"
+    assert number(105, pair, "one hundred twenty-one")[0] == "one hundred five"
+    assert spellings(7) == ["seven"] and spellings(100) == ["twenty-one", "a hundred"]
+    assert [date(2, 3, pair, s)[0] for s in DATE_SPELLINGS] == [
+        "march third", "march third", "march 3rd", "march 3", "the third of march", "the 3rd of march"]
+    # what a user types is read as the training pairs were: every word of these is a training word
+    words = {w for s, *_ in train for w in tokenize(s)}
+    for typed in ("twenty-one", "twenty one", "forty-two", "a hundred", "one hundred and five", "march 3rd",
+                  "the third of march", "March 3", "nine thousand, nine hundred and ninety-nine"):
+        assert set(tokenize(typed)) <= words, typed
+
+
+def test_accuracy_by_kind_counts_each_test_sentence_once():
+    corpus = load_parallel(config(generated_train=100, generated_validation=10, generated_test=50))
+    outputs = [" ".join(g.targets[0]) for g in corpus.test]
+    wrong = next(k for k, g in enumerate(corpus.test) if corpus.kinds[g.source][0] == "date")
+    outputs[wrong] = "le trente"
+    found = accuracy_by_kind(corpus, outputs)
+    dates = found["by magnitude"]["date"]
+    assert dates["sentences"] == sum(corpus.kinds[g.source][0] == "date" for g in corpus.test)
+    assert dates["accuracy"] == pytest.approx(1 - 1 / dates["sentences"])
+    assert all(row["accuracy"] == 1.0 for kind, row in found["by magnitude"].items() if kind != "date")
+    assert sum(row["sentences"] for row in found["by spelling"].values()) == len(corpus.test)
 
 
 def test_learns_held_out_numbers_and_beats_the_baselines(tmp_path):
@@ -97,6 +137,9 @@ def test_learns_held_out_numbers_and_beats_the_baselines(tmp_path):
                                    monitor="bleu", monitor_mode="max"))
     result = translate.train(translate.TranslateConfig(**small))
     assert result.test["bleu"] > 60 and result.test["exact_match"] > 0.3
+    by_magnitude = result.held_out["by magnitude"]
+    assert set(by_magnitude) == {"0-9", "10-99", "100-999", "1000-9999", "date"}
+    assert by_magnitude["0-9"]["accuracy"] == 1.0 and set(result.held_out["by spelling"]) >= set(DATE_SPELLINGS)
     base = translate.baselines(load_parallel(translate.TranslateConfig(**small)))
     assert result.test["bleu"] > base["bleu_copy_source"] + 40 and result.test["bleu"] > base["bleu_constant_output"] + 40
 

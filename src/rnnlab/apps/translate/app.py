@@ -54,7 +54,7 @@ class TranslateConfig(Config):
     test: float | int = option(0.1, "source sentences held out to test", group="data")
     split_seed: int = option(0, "also seeds the generated pairs", group="data")
     generated: str = option("en-fr", "the generated pairs' languages", choices=PAIRS, group="data")
-    generated_train: int = option(6000, "", group="data")
+    generated_train: int = option(12000, "", group="data")
     generated_validation: int = option(300, "", group="data")
     generated_test: int = option(1000, "", group="data")
     min_freq: int = option(1, "rarer words become <unk>", group="data")
@@ -138,18 +138,42 @@ def baselines(corpus: ParallelCorpus) -> dict[str, float]:
             "bleu_constant_output": corpus_bleu([constant] * len(corpus.test), references)}
 
 
+def accuracy_by_kind(corpus: ParallelCorpus, outputs: list[str]) -> dict[str, dict[str, dict]]:
+    """Held-out exact match of the generated pairs, by magnitude (or date) and by spelling: {"by magnitude":
+    {"0-9": {"accuracy": 0.99, "sentences": 10}, ...}, "by spelling": {...}}; ``outputs`` answer ``corpus.test``."""
+    tallies: dict[str, dict[str, list[int]]] = {"by magnitude": {}, "by spelling": {}}
+    for group, output in zip(corpus.test, outputs):
+        right = int(tuple(output.split()) in group.targets)
+        for table, key in zip(tallies.values(), corpus.kinds[group.source]):
+            table.setdefault(key, [0, 0])
+            table[key][0] += right
+            table[key][1] += 1
+    return {name: {key: {"accuracy": right / n, "sentences": n} for key, (right, n) in table.items()}
+            for name, table in tallies.items()}
+
+
 def report(model: Seq2Seq, config: TranslateConfig, prepared: Prepared, run_dir: Path) -> dict:
-    """Ten test sentences with the model's translation and a reference."""
+    """Ten test sentences with the model's translation and a reference; for the generated pairs, the test
+    split's exact match by magnitude and by spelling."""
     source_vocab, target_vocab = prepared.data["vocabs"]
-    groups = prepared.data["corpus"].test[:10]
+    corpus = prepared.data["corpus"]
+    groups = corpus.test if corpus.kinds else corpus.test[:10]
     found = translate_ids(model, [source_vocab.encode(g.source) for g in groups], source_vocab, target_vocab,
                           config.beam, config.alpha)
-    return {"examples": [{"source": " ".join(g.source), "output": " ".join(target_vocab.decode(h[0].tokens)),
-                          "references": [" ".join(t) for t in g.targets]} for g, h in zip(groups, found)]}
+    outputs = [" ".join(target_vocab.decode(h[0].tokens)) for h in found]
+    summary = {"examples": [{"source": " ".join(g.source), "output": output,
+                             "references": [" ".join(t) for t in g.targets]}
+                            for g, output in zip(groups[:10], outputs)]}
+    if corpus.kinds:
+        summary["held_out"] = accuracy_by_kind(corpus, outputs)
+    return summary
 
 
 def show(summary: dict) -> str:
-    return "test:\n" + metrics_table(summary["test"]) + "\n\n" + "\n".join(
+    tables = [f"{name}:\n" + "\n".join(f"  {key:<28} {row['accuracy']:7.1%}  ({row['sentences']} sentences)"
+                                        for key, row in sorted(table.items()))
+              for name, table in summary.get("held_out", {}).items()]
+    return "test:\n" + metrics_table(summary["test"]) + "\n\n" + "".join(t + "\n\n" for t in tables) + "\n".join(
         f"{e['source']}\n  -> {e['output']}\n     (reference: {e['references'][0]})" for e in summary["examples"])
 
 
@@ -197,7 +221,7 @@ def lab_translate(trained: Trained, params: dict) -> dict:
                                                                for row in found.attention]}
 
 
-EXAMPLES = ("twenty one", "the third of march", "forty two")
+EXAMPLES = ("twenty-one", "the third of march", "a hundred and five")
 
 
 @torch.no_grad()

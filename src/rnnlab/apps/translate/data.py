@@ -18,6 +18,7 @@ from pathlib import Path
 from rnnlab.apps.translate.generated import generate_pairs
 from rnnlab.data import BadRows, DataError, split_items
 from rnnlab.data.parallel import Group, group_pairs, read_parallel, read_tsv
+from rnnlab.data.text import tokenize
 
 FORMATS = ("auto", "generated", "tsv", "parallel")
 __all__ = ["FORMATS", "Group", "ParallelCorpus", "load_parallel", "read_parallel", "read_tsv"]
@@ -30,6 +31,7 @@ class ParallelCorpus:
     test: list[Group]
     source: str
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> pairs left out
+    kinds: dict[tuple[str, ...], tuple[str, str]] = field(default_factory=dict)  # generated: source -> kind, spelling
 
 
 def _read(path: str, target: str | None, format: str, reverse: bool, rows: BadRows) -> list[tuple[str, str]]:
@@ -62,7 +64,9 @@ def load_parallel(config) -> ParallelCorpus:
                              "splits)")
         splits = generate_pairs(config.generated, config.generated_train, config.generated_validation,
                                 config.generated_test, config.split_seed)
-        return ParallelCorpus(*(group_pairs(s) for s in splits), source=f"generated {config.generated}")
+        kinds = {tuple(tokenize(p.source)): (p.kind, p.spelling) for split in splits for p in split}
+        return ParallelCorpus(*(group_pairs([p[:2] for p in s]) for s in splits),
+                              source=f"generated {config.generated}", kinds=kinds)
     path = Path(config.data)
     format = config.format
     if format == "auto":
