@@ -43,7 +43,8 @@ def read_wav(path: str | Path) -> tuple[Tensor, int]:
         except (wave.Error, EOFError, OSError, RuntimeError, ValueError, struct.error) as error:
             reason = str(error) or "a broken chunk"
             raise DataError(path, f"is not a PCM WAV file ({reason}); expected 8, 16, 24 or 32-bit PCM") from None
-        samples = _pcm(data, width, path).reshape(-1, channels).mean(1)
+        frame = width * channels  # a file cut short keeps its whole frames
+        samples = _pcm(data[:len(data) // frame * frame], width, path).reshape(-1, channels).mean(1)
     if samples.numel() == 0:
         raise DataError(path, "holds no samples")
     if float(samples.abs().max()) < SILENCE:
@@ -114,7 +115,11 @@ def frame_count(samples: int, rate: int, hop_ms: float = 10.0) -> int:
     return samples // round(rate * hop_ms / 1000) + 1
 
 
-def log_mel(samples: Tensor, rate: int, n_mels: int = 40, window_ms: float = 25.0, hop_ms: float = 10.0) -> Tensor:
+WINDOW_MS = 25.0  # log_mel's analysis window
+
+
+def log_mel(samples: Tensor, rate: int, n_mels: int = 40, window_ms: float = WINDOW_MS,
+            hop_ms: float = 10.0) -> Tensor:
     """``samples (N,)`` -> ``(n_mels, frames)``: ``log(mel_filterbank @ |STFT|^2 + 1e-6)``."""
     window, hop = round(rate * window_ms / 1000), round(rate * hop_ms / 1000)
     n_fft = 1 << (window - 1).bit_length()

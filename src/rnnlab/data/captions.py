@@ -17,7 +17,7 @@ from PIL import Image
 from torch import Tensor
 
 from rnnlab.data.errors import DataError
-from rnnlab.data.files import read_lines, read_picture, read_text
+from rnnlab.data.files import file_name, read_lines, read_picture, read_text
 from rnnlab.data.rows import BadRows
 from rnnlab.data.text import tokenize
 
@@ -64,6 +64,7 @@ def read_flickr8k(token_file: str | Path, bad: BadRows) -> dict[str, list[str]]:
         if not tab or not name or not caption.strip():
             bad.bad(token_file, "expected 'image.jpg#k<TAB>caption'", number, kind="bad caption lines")
             continue
+        file_name(name, token_file, number)
         captions.setdefault(name, []).append(caption.strip())
     return captions
 
@@ -72,7 +73,7 @@ def read_coco(json_file: str | Path) -> dict[str, list[str]]:
     """Captions by image file name from a COCO captions JSON."""
     try:
         data = json.loads(read_text(json_file))
-        names = {image["id"]: image["file_name"] for image in data["images"]}
+        names = {image["id"]: file_name(image["file_name"], json_file) for image in data["images"]}
         captions: dict[str, list[str]] = {}
         for note in data["annotations"]:
             if note["image_id"] not in names:

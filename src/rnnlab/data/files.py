@@ -85,6 +85,16 @@ def read_lines(path: str | Path) -> list[tuple[int, str]]:
     return [(k, line.strip()) for k, line in enumerate(text.splitlines(), start=1) if line.strip()]
 
 
+def file_name(name: object, path: str | Path, line: int | None = None) -> str:
+    """``name``, read from ``path`` to name a file beside it, if it can: a string, not a path (no ``/``, ``\\``,
+    ``..``), no NUL byte, at most 255 bytes. Otherwise a DataError naming ``path`` and ``line``."""
+    if not isinstance(name, str) or not name or name in (".", "..") or any(c in name for c in "/\\\0") \
+            or len(name.encode("utf-8", "surrogatepass")) > 255:
+        raise DataError(path, f"{str(name)[:60]!r} is not a file name (a name in the folder, at most 255 bytes, "
+                              f"without / or \\)", line)
+    return name
+
+
 def read_picture(path: str | Path, data: bytes | None = None):
     """A ``PIL.Image`` read whole; one DataError for a missing, unreadable or corrupt file. With ``data``, the
     picture is those bytes (an upload) and ``path`` only names it in errors."""
@@ -96,5 +106,5 @@ def read_picture(path: str | Path, data: bytes | None = None):
             whole = picture.copy()
             whole.format = picture.format  # the copy would forget what the file was (PNG, JPEG, ...)
             return whole
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as error:
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
         raise DataError(path, f"is not an image Pillow can read ({error.__class__.__name__})") from None

@@ -76,7 +76,7 @@ def read_sst(path: str | Path, bad: BadRows) -> _Rows:
     rows = _Rows(Path(path), bad)
     for number, line in read_lines(path):
         label, _, text = line.partition(" ")
-        if not label.isdigit() or int(label) > 4:
+        if label not in ("0", "1", "2", "3", "4"):
             rows.bad(f"expected 'label sentence' with a label 0-4; received {line[:60]!r}", number)
         else:
             rows.add(text, label, number)
@@ -195,7 +195,11 @@ def read_imdb(folder: str | Path, split: str, bad: BadRows) -> _Rows:
                     raise
                 bad.count(str(base))
                 continue
-            rows.add(_TAG.sub(" ", text), name, None)
+            review = _TAG.sub(" ", text)
+            if not review.strip():
+                bad.bad(path, "holds no review text", kind=str(base))
+                continue
+            rows.add(review, name, None)
     if not rows.examples and not bad.skipped.get(str(base)):
         raise DataError(base, "holds no reviews")
     return rows

@@ -13,6 +13,7 @@ does not open goes to a ``BadRows``: an error naming it, or a counted skip.
 from __future__ import annotations
 
 import gzip
+import math
 from pathlib import Path
 
 import numpy as np
@@ -101,6 +102,9 @@ def read_idx(path: str | Path) -> np.ndarray:
     shape = tuple(int.from_bytes(data[4 + 4 * k:8 + 4 * k], "big") for k in range(ndim))
     dtype = np.dtype(IDX_TYPES[data[2]])
     body = data[4 + 4 * ndim:]
-    if len(body) != dtype.itemsize * int(np.prod(shape)):
+    if len(body) != dtype.itemsize * math.prod(shape):
         raise DataError(path, f"holds {len(body)} bytes of data; its header announces {shape} of {dtype}")
-    return np.frombuffer(body, dtype).reshape(shape)
+    try:
+        return np.frombuffer(body, dtype).reshape(shape)
+    except ValueError as error:  # sizes numpy cannot hold, though their product is 0
+        raise DataError(path, f"announces a shape numpy cannot make ({error})") from None

@@ -36,7 +36,7 @@ class WordVectors:
 
 def _header(line: bytes) -> tuple[int, int] | None:
     bits = line.split()
-    if len(bits) == 2 and all(b.isdigit() for b in bits):
+    if len(bits) == 2 and all(b.isascii() and b.isdigit() for b in bits):
         return int(bits[0]), int(bits[1])
     return None
 

@@ -14,13 +14,14 @@ stops with one error naming it.
 
 from __future__ import annotations
 
+import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from rnnlab.data.errors import DataError
-from rnnlab.data.files import read_lines
+from rnnlab.data.files import file_name, read_lines
 
 
 @dataclass
@@ -38,7 +39,7 @@ def read_mapping(path: str | Path) -> list[str]:
     by_id: dict[int, str] = {}
     for line, text in read_lines(path):
         parts = text.split(maxsplit=1)
-        if len(parts) != 2 or not parts[0].isdigit():
+        if len(parts) != 2 or not (parts[0].isascii() and parts[0].isdigit()):
             raise DataError(path, f"expected 'id label'; received {text[:60]!r}", line)
         if int(parts[0]) in by_id or parts[1] in by_id.values():
             raise DataError(path, f"id or label {text[:60]!r} appears twice", line)
@@ -58,15 +59,34 @@ def read_labels(path: str | Path, index: dict[str, int], mapping: str | Path) ->
     return np.asarray(ids, dtype=np.int64)
 
 
+def _load_npy(path: Path) -> np.ndarray:
+    """A .npy file's array, its header checked first: no object arrays (never unpickled), and the data the
+    header announces, no more and no less."""
+    header = np.lib.format
+    try:
+        with open(path, "rb") as f:
+            version = header.read_magic(f)
+            read = header.read_array_header_1_0 if version == (1, 0) else header.read_array_header_2_0
+            shape, _, dtype = read(f)
+            if dtype.hasobject:
+                raise ValueError(f"it holds Python objects ({dtype}), which rnnlab never unpickles")
+            need = int(np.prod(shape, dtype=np.float64)) * dtype.itemsize
+            left = path.stat().st_size - f.tell()
+            if need != left:
+                raise ValueError(f"its header announces {shape} of {dtype}, {need:,.0f} bytes; the file holds "
+                                 f"{left:,}")
+        return np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError, SyntaxError, TypeError, tokenize.TokenError) as error:
+        reason = str(error).splitlines()[0][:160] if str(error) else type(error).__name__
+        raise DataError(path, f"is not a .npy array ({reason})") from None
+
+
 def read_array(path: str | Path, kind: str) -> np.ndarray:
     """Features ``(D, T)`` -> ``(T, D)`` float32; frames ``(T, H, W)`` or ``(T, H, W, C)`` -> ``(T, H, W, C)`` uint8."""
     path = Path(path)
     if not path.is_file():
         raise DataError(path, "no such file")
-    try:
-        array = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as error:
-        raise DataError(path, f"is not a .npy array ({str(error).splitlines()[0][:120]})") from None
+    array = _load_npy(path)
     if not isinstance(array, np.ndarray) or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
         raise DataError(path, f"expected a numeric array; received {type(array).__name__} of {array.dtype}")
     if not np.isfinite(array).all():
@@ -92,7 +112,7 @@ def read_array(path: str | Path, kind: str) -> np.ndarray:
 
 def split_names(path: str | Path) -> list[str]:
     """The video names a split file lists (``NAME`` or ``NAME.txt`` a line)."""
-    names = [text[:-4] if text.endswith(".txt") else text for _, text in read_lines(path)]
+    names = [file_name(text[:-4] if text.endswith(".txt") else text, path, line) for line, text in read_lines(path)]
     if not names:
         raise DataError(path, "lists no videos")
     return names

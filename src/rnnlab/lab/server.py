@@ -67,7 +67,7 @@ def make_app(folders: list[str | Path]):
 
     async def act(request: Request):
         declared = request.headers.get("content-length", "0")
-        if declared.isdigit() and int(declared) > MAX_BODY:
+        if declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY:
             raise LabError(f"the request is {int(declared):,} bytes; at most {MAX_BODY:,}", 413)
         body = b""
         async for chunk in request.stream():  # read no further than the limit, whatever the header said

@@ -75,12 +75,9 @@ def load_captions(config) -> CaptionData:
             parts["train"], parts["validation"], _ = split_items(parts["train"], config.validation, 0,
                                                                  config.split_seed, what="training images")
     else:
-        try:
-            parts = dict(zip(("train", "validation", "test"), split_items(
-                range(len(everything)), config.validation, config.test, config.split_seed, at_least=1,
-                what="images")))
-        except ValueError as error:
-            raise DataError(path, str(error)) from None
+        parts = dict(zip(("train", "validation", "test"), split_items(
+            range(len(everything)), config.validation, config.test, config.split_seed, at_least=1, what="images",
+            source=path)))
     for split, index in parts.items():
         if not index:
             raise DataError(path, f"the {split} split holds none of the readable captioned images")

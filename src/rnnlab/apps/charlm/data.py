@@ -61,10 +61,7 @@ def load_words(words: list[str], source: str, validation: float | int, test: flo
     _check_characters(set("".join(words)), path)
     if len(set(words)) < 3:
         raise DataError(path, f"holds {len(set(words))} distinct word(s); a word list needs at least 3")
-    try:
-        train, val, tst = split_items(words, validation, test, seed)
-    except ValueError as error:
-        raise DataError(path, str(error)) from None
+    train, val, tst = split_items(words, validation, test, seed, what="words", source=path or source)
     chars = sorted(set("".join(train)))
     vocab = Vocabulary([PAD, BOS, EOS, UNK] + chars)
     return Corpus("words", source, vocab, train, val, tst, set(train), (set(val) | set(tst)) - set(train))
@@ -73,10 +70,7 @@ def load_words(words: list[str], source: str, validation: float | int, test: flo
 def load_text(text: str, source: str, validation: float | int, test: float | int, path=None) -> Corpus:
     """A text corpus: the first part trains, then validation, then test (fractions or character counts)."""
     n = len(text)
-    try:
-        n_val, n_test = split_sizes(n, validation, test, what="characters")
-    except ValueError as error:
-        raise DataError(path, str(error)) from None
+    n_val, n_test = split_sizes(n, validation, test, what="characters", source=path or source)
     if n - n_val - n_test < 2 or 0 < n_val < 2 or 0 < n_test < 2:
         raise DataError(path, f"holds {n} characters: too short to split into training, validation and test text")
     _check_characters(set(text), path)

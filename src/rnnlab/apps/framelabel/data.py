@@ -56,14 +56,16 @@ def load_frame_data(config) -> FrameData:
         train_names = split_names(train_split)
         test_names = split_names(test_split) if test_split else []
         train_names, validation_names, more_test = split_items(train_names, config.validation,
-                                                                0 if test_names else config.test, config.split_seed)
+                                                                0 if test_names else config.test, config.split_seed,
+                                                                what="videos", source=train_split)
         test_names = test_names or more_test
     else:
         names = sorted(p.stem for p in (root / "groundTruth").glob("*.txt"))
         if not names:
             raise DataError(root / "groundTruth", "holds no NAME.txt label files")
         train_names, validation_names, test_names = split_items(names, config.validation, config.test,
-                                                                config.split_seed)
+                                                                config.split_seed, what="videos",
+                                                                source=root / "groundTruth")
     if not validation_names or not test_names:
         raise DataError(root, "leaves an empty validation or test split; give --validation and --test sizes, "
                               "or split files")

@@ -20,7 +20,7 @@ from rnnlab.apps.recognize.composed import (connected_digits, digit_strings, fsd
                                             fsdd_splits, mnist_files, mnist_pools, read_recordings)
 from rnnlab.apps.recognize.generated import generate_lines
 from rnnlab.data import BadRows, DataError, split_items
-from rnnlab.data.audio import log_mel, normalise, read_wav, resample
+from rnnlab.data.audio import WINDOW_MS, log_mel, normalise, read_wav, resample
 from rnnlab.data.transcribed import (AUDIO, IMAGES, media_files, read_line_image, read_transcripts,
                                      transcript_files)
 
@@ -63,7 +63,11 @@ def read_input(path: str | Path, medium: str, config, rate: int | None) -> Tenso
         samples, own = read_wav(path)
         if own != rate:
             log.info("%s: resampled from %d Hz to the run's %d Hz", path, own, rate)
-        return audio_features(resample(samples, own, rate), rate, config.n_mels)
+        samples = resample(samples, own, rate)
+        if len(samples) <= round(rate * WINDOW_MS / 1000):
+            raise DataError(path, f"lasts {1000 * len(samples) / rate:.1f} ms; a recording must be longer than one "
+                                  f"{WINDOW_MS:g} ms analysis window")
+        return audio_features(samples, rate, config.n_mels)
     return torch.from_numpy(read_line_image(path, config.height))
 
 
@@ -184,7 +188,7 @@ def load_recognition(config, meta: dict | None) -> Recognition:
             if config.validation_data else None
         train, carved, test = split_items(examples, 0 if validation else config.validation,
                                           0 if config.test_data else config.test, config.split_seed,
-                                          what="transcribed files")
+                                          what="transcribed files", source=config.data)
         data = Recognition(medium, train, validation or carved, test, str(config.data), rate)
     if config.test_data:  # a folder to test on (eval --data: checked against the run's own medium, rate, symbols)
         data.test, _, _ = read_folder(config.test_data, bad, config, data.medium, data.rate,

@@ -54,9 +54,11 @@ def load_dataset(config) -> Dataset:
     examples = {split: rows.examples for split, rows in splits.items()}
     train = examples["train"]
     if "test" not in examples:
-        train, _, examples["test"] = split_items(train, 0, config.test, config.split_seed)
+        train, _, examples["test"] = split_items(train, 0, config.test, config.split_seed, what="examples",
+                                                 source=path)
     if "validation" not in examples:
-        train, examples["validation"], _ = split_items(train, config.validation, 0, config.split_seed + 1)
+        train, examples["validation"], _ = split_items(train, config.validation, 0, config.split_seed + 1,
+                                                       what="examples", source=path)
     if not train:
         raise DataError(path, "holds no usable training rows")
     labels = sorted({e.label for e in train})

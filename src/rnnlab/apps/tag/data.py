@@ -48,10 +48,11 @@ def load_tagged(config) -> TagData:
             (("train", config.data), ("validation", config.validation_data), ("test", config.test_data)) if path}
     train = read["train"]
     if "test" not in read:
-        train, _, read["test"] = split_items(train, 0, config.test, config.split_seed, what="sentences")
+        train, _, read["test"] = split_items(train, 0, config.test, config.split_seed, what="sentences",
+                                             source=config.data)
     if "validation" not in read:
         train, read["validation"], _ = split_items(train, config.validation, 0, config.split_seed + 1,
-                                                   what="sentences")
+                                                   what="sentences", source=config.data)
     if not read["validation"] or not read["test"]:
         raise DataError(config.data, "leaves an empty validation or test split; give --validation and --test "
                                      "sizes, or --validation-data and --test-data")

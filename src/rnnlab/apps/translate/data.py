@@ -81,7 +81,7 @@ def load_parallel(config) -> ParallelCorpus:
                  for split, (source, target) in given.items() if source}  # as published: whole
     train, validation, test = split_items(group_pairs(kept), 0 if "validation" in published else config.validation,
                                           0 if "test" in published else config.test, config.split_seed,
-                                          at_least=0 if published else 1, what="source sentences")
+                                          at_least=0 if published else 1, what="source sentences", source=path)
     validation, test = published.get("validation", validation), published.get("test", test)
     if published:
         path = f"{path}; " + "; ".join(f"{split}: {given[split][0]}" for split in published)
