@@ -93,3 +93,29 @@ def test_an_interrupted_write_leaves_the_old_checkpoint_whole(saved, monkeypatch
     assert ((saved / "best.safetensors").read_bytes(), (saved / "best.json").read_bytes()) == before
     assert sorted(p.name for p in saved.iterdir()) == ["best.json", "best.safetensors"]
     load_checkpoint(saved / "best.json")
+
+
+@pytest.mark.parametrize("dies_at", [1, 2, 3])
+def test_a_write_killed_at_any_rename_leaves_a_whole_checkpoint(tmp_path, monkeypatch, dies_at):
+    """A checkpoint is three renames (pending JSON, tensors, JSON); killed before any of them, the old or
+    the new checkpoint loads whole, and the next write clears what the dead one left."""
+    import rnnlab.training.checkpoint as checkpoint
+    old = {"model.w": torch.zeros(3)}
+    save_checkpoint(tmp_path / "last", old, {"app": "charlm", "step": 1})
+    renames, real = [], os.replace
+
+    def dying(src, dst):
+        renames.append(dst)
+        if len(renames) == dies_at:
+            raise KeyboardInterrupt("killed")  # nothing after this line of the write runs
+        real(src, dst)
+    monkeypatch.setattr(checkpoint.os, "replace", dying)
+    with pytest.raises(KeyboardInterrupt):
+        save_checkpoint(tmp_path / "last", {"model.w": torch.ones(3)}, {"app": "charlm", "step": 2})
+    monkeypatch.setattr(checkpoint.os, "replace", real)
+    tensors, meta = load_checkpoint(tmp_path / "last.json")
+    new = dies_at == 3  # the tensors were in place; their JSON still pending
+    assert meta["step"] == (2 if new else 1) and torch.equal(tensors["model.w"], torch.full((3,), float(new)))
+    save_checkpoint(tmp_path / "last", {"model.w": torch.full((3,), 5.0)}, {"app": "charlm", "step": 3})
+    assert load_checkpoint(tmp_path / "last.json")[1]["step"] == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["last.json", "last.safetensors"]

@@ -3,10 +3,13 @@
 A checkpoint ``NAME`` is two files: ``NAME.safetensors`` (weights, optimiser
 moments, RNG states: every tensor) and ``NAME.json`` (application, config,
 vocabulary, counters, and the SHA-256 of the tensor file). Each is written to
-a temporary file and renamed into place, tensors first: the JSON is the
-commit record, so a run killed mid-write leaves the previous checkpoint whole,
-and a truncated or altered tensor file is caught by its hash. Nothing is ever
-unpickled.
+a temporary file and renamed into place: first the new JSON, as
+``.NAME.pending.json``; then the tensors; then the pending JSON over
+``NAME.json``. A run killed at any moment leaves a whole checkpoint: the
+previous one, or, killed between the last two renames, the new tensors with
+their pending JSON, which ``load_checkpoint`` takes when the hash says they
+belong together. A truncated or altered tensor file is caught by its hash.
+Nothing is ever unpickled.
 """
 
 from __future__ import annotations
@@ -68,7 +71,7 @@ def unflatten(skeleton: Any, tensors: dict[str, Tensor]) -> Any:
     return skeleton
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes) -> None:
     """Write to a temporary file beside ``path``, flush it to disk, rename it over ``path``."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     umask = os.umask(0)
@@ -89,12 +92,20 @@ def save_checkpoint(stem: str | Path, tensors: dict[str, Tensor], meta: dict) ->
     """Write ``STEM.safetensors`` and ``STEM.json`` atomically; returns the JSON's path."""
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
+    for left in stem.parent.glob(f".{stem.name}.*.tmp"):  # what a killed write left behind
+        left.unlink(missing_ok=True)
     blob = save_safetensors({k: v.detach().cpu().contiguous().clone() for k, v in tensors.items()})  # clone: tied weights share storage
-    _atomic_write(stem.with_suffix(".safetensors"), blob)
     record = {"format": FORMAT, "tensors": stem.with_suffix(".safetensors").name,
               "sha256": hashlib.sha256(blob).hexdigest(), **meta}
-    _atomic_write(stem.with_suffix(".json"), json.dumps(record, indent=1).encode())
+    atomic_write(_pending(stem), json.dumps(record, indent=1).encode())
+    atomic_write(stem.with_suffix(".safetensors"), blob)
+    os.replace(_pending(stem), stem.with_suffix(".json"))
     return stem.with_suffix(".json")
+
+
+def _pending(stem: Path) -> Path:
+    """The JSON of a checkpoint being written, before it is renamed into place."""
+    return stem.with_name(f".{stem.name}.pending.json")
 
 
 def resolve(path: str | Path, default_name: str = "best") -> Path:
@@ -129,13 +140,26 @@ def load_checkpoint(path: str | Path, app: str | None = None,
     if not tensor_path.exists():
         raise CheckpointError(f"{tensor_path}: the checkpoint's tensor file is missing")
     blob = tensor_path.read_bytes()
-    if hashlib.sha256(blob).hexdigest() != meta.get("sha256"):
+    digest = hashlib.sha256(blob).hexdigest()
+    if digest != meta.get("sha256"):
+        meta = _pending_record(path, digest) or meta
+    if digest != meta.get("sha256"):
         raise CheckpointError(f"{tensor_path}: truncated or corrupted (its SHA-256 does not match {path.name})")
     try:
         tensors = load_safetensors(blob)
     except (SafetensorError, ValueError) as error:
         raise CheckpointError(f"{tensor_path}: unreadable tensor file ({error})") from None
     return {k: v.to(map_location) for k, v in tensors.items()}, meta
+
+
+def _pending_record(path: Path, digest: str) -> dict | None:
+    """The pending JSON beside ``path`` when it describes the tensor file of hash ``digest``: a write killed
+    after the tensors were renamed into place and before their JSON was."""
+    try:
+        pending = json.loads(_pending(path.with_suffix("")).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return pending if isinstance(pending, dict) and pending.get("sha256") == digest else None
 
 
 def prefixed(tensors: dict[str, Tensor], prefix: str) -> dict[str, Tensor]:

@@ -31,7 +31,7 @@ from rnnlab.training.diagnostics import Watch, diagnose, layer_norms, reach, wat
 from rnnlab.training.devices import resolve_device
 from rnnlab.training.distributed import Distributed
 from rnnlab.training.guards import NonFiniteGuard
-from rnnlab.training.metrics import MetricsLog
+from rnnlab.training.metrics import MetricsLog, read_records
 from rnnlab.training.optim import OPTIMIZERS, SCHEDULES, build_optimizer, build_schedule
 from rnnlab.training.options import Config, option
 from rnnlab.training.seeding import rng_state, seed_everything, set_rng_state
@@ -189,7 +189,8 @@ class _Trainer:
         }
         counters = {"progress": asdict(self.progress), "clipper": [self.clipper.steps, self.clipper.clipped],
                     "guard": [self.guard.skipped, self.guard.in_a_row],
-                    "window": {**self.window, "clipped_before": self.clipped_before}}  # the unlogged steps
+                    "window": {**self.window, "clipped_before": self.clipped_before},  # the unlogged steps
+                    "records": self.log.count if self.log is not None else None}
         return tensors, {**self.meta, "state": skeleton, "counters": counters}
 
     def save_last(self, rng: dict) -> None:
@@ -201,6 +202,13 @@ class _Trainer:
             save_checkpoint(self.run_dir / "best", _model_tensors(self.model),
                             {**self.meta, "epoch": self.progress.epoch, "step": self.progress.step,
                              "validation": metrics})
+
+    def begin(self) -> None:
+        """A fresh run: the records of one killed before its first checkpoint go, and a checkpoint at step 0
+        makes the run resumable from its first step."""
+        if self.log is not None:
+            self.log.keep(0)
+        self.save_last(rng_state())
 
     def restore(self, checkpoint: tuple[dict[str, Tensor], dict]) -> None:
         tensors, meta = checkpoint
@@ -223,7 +231,9 @@ class _Trainer:
         rng = unflatten(skeleton["rng"], {k: v.cpu() for k, v in tensors.items()})
         set_rng_state(rng)
         if self.log is not None:
-            self.log.truncate_after(self.progress.step)
+            records = counters.get("records")  # a checkpoint without the count: the records up to its step
+            self.log.keep(records if records is not None else
+                          sum(r.get("step", 0) <= self.progress.step for r in read_records(self.run_dir)))
         log.info("resumed at epoch %d, batch %d, step %d", self.progress.epoch, self.progress.batch,
                  self.progress.step)
 
@@ -434,6 +444,8 @@ def fit(model: nn.Module, task: Task, config: TrainConfig, run_dir: str | Path, 
     trainer = _Trainer(model, task, config, run_dir, meta)
     if resume:
         trainer.restore(resume)
+    else:
+        trainer.begin()
     result = trainer.run()
     if result.stopped == "max_steps":
         return result
