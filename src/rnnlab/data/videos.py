@@ -14,6 +14,7 @@ stops with one error naming it.
 
 from __future__ import annotations
 
+import math
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,10 +71,10 @@ def _load_npy(path: Path) -> np.ndarray:
             shape, _, dtype = read(f)
             if dtype.hasobject:
                 raise ValueError(f"it holds Python objects ({dtype}), which rnnlab never unpickles")
-            need = int(np.prod(shape, dtype=np.float64)) * dtype.itemsize
+            need = math.prod(shape) * dtype.itemsize
             left = path.stat().st_size - f.tell()
             if need != left:
-                raise ValueError(f"its header announces {shape} of {dtype}, {need:,.0f} bytes; the file holds "
+                raise ValueError(f"its header announces {shape} of {dtype}, {need:,} bytes; the file holds "
                                  f"{left:,}")
         return np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError, SyntaxError, TypeError, tokenize.TokenError) as error:

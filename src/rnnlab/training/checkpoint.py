@@ -72,7 +72,10 @@ def unflatten(skeleton: Any, tensors: dict[str, Tensor]) -> Any:
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path``, flush it to disk, rename it over ``path``."""
+    """Write to a temporary file beside ``path``, flush it to disk, rename it over ``path``. Temporary files
+    that a killed write to ``path`` left behind go first."""
+    for left in path.parent.glob(f".{path.name}.*.tmp"):
+        left.unlink(missing_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     umask = os.umask(0)
     os.umask(umask)
@@ -92,8 +95,6 @@ def save_checkpoint(stem: str | Path, tensors: dict[str, Tensor], meta: dict) ->
     """Write ``STEM.safetensors`` and ``STEM.json`` atomically; returns the JSON's path."""
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
-    for left in stem.parent.glob(f".{stem.name}.*.tmp"):  # what a killed write left behind
-        left.unlink(missing_ok=True)
     blob = save_safetensors({k: v.detach().cpu().contiguous().clone() for k, v in tensors.items()})  # clone: tied weights share storage
     record = {"format": FORMAT, "tensors": stem.with_suffix(".safetensors").name,
               "sha256": hashlib.sha256(blob).hexdigest(), **meta}

@@ -29,7 +29,7 @@ from rnnlab.data.files import text_encoding
 
 from rnnlab.training.checkpoint import CheckpointError, load_checkpoint, prefixed, resolve
 from rnnlab.training.devices import resolve_device
-from rnnlab.training.distributed import is_main_process
+from rnnlab.training.distributed import Distributed, is_main_process
 from rnnlab.training.fit import Task, continued, fit, read_last
 from rnnlab.training.metrics import read_records
 from rnnlab.training.resources import check_batch_memory, check_model_memory
@@ -212,15 +212,16 @@ def train(app: App, config: Any, checkpoint: tuple[dict[str, Tensor], dict] | No
         prepared = app.prepare(config, None)
     for what, count in prepared.skipped.items():
         log.warning("%s: skipped %d: %s", prepared.source, count, what)
-    check_model_memory(lambda: app.build_model(config, prepared.meta), config, resolve_device(config.train.device))
+    device = resolve_device(config.train.device)
+    device = Distributed.from_env(device).device(device)  # under torchrun, this process's own GPU
+    check_model_memory(lambda: app.build_model(config, prepared.meta), config, device)
     model = app.build_model(config, prepared.meta)
     if checkpoint is None and prepared.initialize is not None:
         prepared.initialize(model)
     meta = {"app": app.name, "rnnlab": rnnlab_version(), "config": config.to_json(), "source": prepared.source,
             **prepared.meta}
     task = app.task(config, prepared)
-    check_batch_memory(model.to(resolve_device(config.train.device)).train(), task, config,
-                       resolve_device(config.train.device))
+    check_batch_memory(model.to(device).train(), task, config, device)
     result = fit(model, task, config.train, run_dir, meta, resume=checkpoint)
     summary = {"test": result.test, "validation": result.validation, "skipped": prepared.skipped,
                "stopped": result.stopped}

@@ -139,7 +139,7 @@ def baselines(corpus: ParallelCorpus) -> dict[str, float]:
 
 
 def accuracy_by_kind(corpus: ParallelCorpus, outputs: list[str]) -> dict[str, dict[str, dict]]:
-    """Held-out exact match of the generated pairs, by magnitude (or date) and by spelling: {"by magnitude":
+    """Test exact match of the generated pairs, by magnitude (or date) and by spelling: {"by magnitude":
     {"0-9": {"accuracy": 0.99, "sentences": 10}, ...}, "by spelling": {...}}; ``outputs`` answer ``corpus.test``."""
     tallies: dict[str, dict[str, list[int]]] = {"by magnitude": {}, "by spelling": {}}
     for group, output in zip(corpus.test, outputs):
