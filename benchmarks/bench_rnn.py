@@ -317,7 +317,9 @@ def write_markdown(path: Path, result: dict) -> None:
                   "`rnnlab auto` trains every cell, and infers with the LSTM and the chapter's GRU, in pieces of "
                   "time cut where they save more work than they cost (`rnnlab.kernels.segments`); the LSTM's pieces "
                   "run on oneDNN with the state held past each length by pinned gates (`fused.held_sequence`). "
-                  "It infers with torch's GRU and the Elman RNN over torch's packed kernels, the fastest there. "
+                  "It infers with torch's GRU and the Elman RNN over torch's packed kernels, the fastest there; "
+                  "when both directions of a bidirectional layer run on torch, they share one bidirectional call "
+                  "(`fused.torch_both_ways`), as torch.nn does. "
                   "One random batch of each spread, medians of interleaved repeats; the machine is noisy (+-40% "
                   f"between runs). Measured by `{v.get('command', result['command'])}`.", "", *variable_table(v), ""]
     if "sentiment" in result:

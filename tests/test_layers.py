@@ -227,3 +227,29 @@ def test_bad_construction():
         Stacked([recurrent(spec), recurrent(spec)])
     with pytest.raises(ValueError, match="residual=True needs layer 1 to keep its size; it maps 8 to 4"):
         Stacked([bidirectional(spec), recurrent(spec, 2 * H)], residual=True)
+
+
+@pytest.mark.parametrize("lengths", [None, LENGTHS], ids=["fixed", "lengths"])
+@pytest.mark.parametrize("spec", TORCH_SPECS, ids=lambda s: s.name)
+def test_both_directions_on_torch_share_one_call_with_the_same_values_and_gradients(spec, lengths, monkeypatch):
+    import rnnlab.layers.bidirectional as module
+    calls = []
+    real = module.torch_both_ways
+    monkeypatch.setattr(module, "torch_both_ways", lambda *a: calls.append(1) or real(*a))
+    layer = Bidirectional(Recurrent(spec.make(F, H, dtype=f64), engine="torch"),
+                          Recurrent(spec.make(F, H, dtype=f64), reverse=True, engine="torch"), merge="sum")
+    x = torch.randn(B, T, F, dtype=f64, requires_grad=True)
+    state = random_initial(layer, B)
+    y, finals = layer(x, state, lengths=lengths)
+    assert calls == [1]
+    y_f, s_f = layer.forward_layer(x, state[0], lengths=lengths)  # each direction on its own
+    y_b, s_b = layer.backward_layer(x, state[1], lengths=lengths)
+    assert_close(y, y_f + y_b)
+    assert_close(finals, (s_f, s_b))
+    ours = torch.autograd.grad((y * y).sum() + sum(t.sum() for t in flat(finals)), [x, *layer.parameters()])
+    theirs = torch.autograd.grad(((y_f + y_b) ** 2).sum() + sum(t.sum() for t in flat((s_f, s_b))),
+                                 [x, *layer.parameters()])
+    assert_close(ours, theirs)
+    layer.backward_layer.engine = "bptt"  # the directions on different engines: each its own call
+    layer(x, state, lengths=lengths)
+    assert calls == [1]

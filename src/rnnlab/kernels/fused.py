@@ -35,24 +35,46 @@ def _params(cell) -> list[Tensor]:
 
 def torch_sequence(cell, x: Tensor, state, lengths: Tensor | None):
     """``(y: (B, T, H), final_state)`` from torch's fused kernel; past each length y is 0 and the state frozen."""
-    kind = cell.engines().fused
+    y, (final,) = _fused([cell], x, [state], lengths)
+    return y, final
+
+
+def both_ways(forward_cell, backward_cell) -> bool:
+    """Whether ``torch_both_ways`` can run these two cells: one fused kind, size and bias."""
+    kind = forward_cell.engines().fused
+    return kind is not None and kind == backward_cell.engines().fused and \
+        forward_cell.hidden_size == backward_cell.hidden_size and forward_cell.bias == backward_cell.bias
+
+
+def torch_both_ways(forward_cell, backward_cell, x: Tensor, states: tuple, lengths: Tensor | None):
+    """A bidirectional layer in one call of torch's fused kernel, as ``torch.nn.GRU(bidirectional=True)`` runs:
+    ``(y: (B, T, 2H), (forward_final, backward_final))``; the backward cell reads each sequence from its last
+    valid step, and its outputs stand at their own positions."""
+    y, finals = _fused([forward_cell, backward_cell], x, list(states), lengths)
+    return y, tuple(finals)
+
+
+def _fused(cells: list, x: Tensor, states: list, lengths: Tensor | None):
+    """One fused call over one direction (a cell) or both (two): ``y`` and each direction's final state."""
+    kind = cells[0].engines().fused
     lstm = kind == "lstm"
-    hx = (state.h.unsqueeze(0), state.c.unsqueeze(0)) if lstm else state.unsqueeze(0)  # (1, B, H)
-    params = _params(cell)
-    fn, bias, train = getattr(_VF, kind), cell.bias, torch.is_grad_enabled()
+    hx = (torch.stack([s.h for s in states]), torch.stack([s.c for s in states])) if lstm \
+        else torch.stack(states)  # (directions, B, H)
+    params = [p for cell in cells for p in _params(cell)]
+    fn, bias, train, both = getattr(_VF, kind), cells[0].bias, torch.is_grad_enabled(), len(cells) == 2
     if lengths is None:
-        out = fn(x, hx, params, bias, 1, 0.0, train, False, True)
+        out = fn(x, hx, params, bias, 1, 0.0, train, both, True)
         y, finals = out[0], out[1:]
     else:
         packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
         order, back = packed.sorted_indices, packed.unsorted_indices
         hx = tuple(h.index_select(1, order) for h in hx) if lstm else hx.index_select(1, order)
-        out = fn(packed.data, packed.batch_sizes, hx, params, bias, 1, 0.0, train, False)
+        out = fn(packed.data, packed.batch_sizes, hx, params, bias, 1, 0.0, train, both)
         y, _ = pad_packed_sequence(packed._replace(data=out[0]), batch_first=True, total_length=x.shape[1])
         finals = [h.index_select(1, back) for h in out[1:]]
     if lstm:
-        return y, LSTMState(finals[0][0], finals[1][0])
-    return y, finals[0][0]
+        return y, [LSTMState(h, c) for h, c in zip(finals[0], finals[1])]
+    return y, list(finals[0])
 
 
 # A pre-activation this far from 0 saturates a sigmoid to exactly 0 or 1 in float32 and float64, whatever the

@@ -5,7 +5,10 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from rnnlab.kernels import choose_engine
+from rnnlab.kernels.fused import both_ways, torch_both_ways
 from rnnlab.layers.base import Layer
+from rnnlab.layers.recurrent import Recurrent
 
 
 def _merge_concat(a: Tensor, b: Tensor) -> Tensor:
@@ -33,7 +36,10 @@ class Bidirectional(Layer):
         merge: ``"concat"`` (output ``H_f + H_b``, torch's and Keras' default),
             ``"sum"``, ``"mean"`` or ``"mul"`` (output ``H``; both sizes equal).
 
-    State: ``(forward_state, backward_state)``.
+    State: ``(forward_state, backward_state)``. When both directions are
+    ``Recurrent`` layers whose engines resolve to ``torch`` (inference of torch's
+    GRU and the Elman RNN over lengths, float32 LSTMs at a fixed length, CUDA),
+    they run in one bidirectional call of torch's fused kernel, as torch.nn does.
     """
 
     def __init__(self, forward: Layer, backward: Layer, merge: str = "concat") -> None:
@@ -66,9 +72,24 @@ class Bidirectional(Layer):
             raise ValueError(f"Bidirectional: state must be a (forward, backward) pair; "
                              f"received {type(state).__name__}"
                              + (f" of length {len(state)}" if isinstance(state, tuple) else ""))
+        if self._one_call(x, lengths):
+            f, b = self.forward_layer.cell, self.backward_layer.cell
+            start = (self.forward_layer.start(x, state[0]), self.backward_layer.start(x, state[1]))
+            y, finals = torch_both_ways(f, b, x, start, lengths)
+            if self.merge == "concat":
+                return y, finals
+            return _MERGES[self.merge](*y.split([f.hidden_size, b.hidden_size], dim=2)), finals
         y_f, s_f = self.forward_layer._run(x, state[0], lengths)
         y_b, s_b = self.backward_layer._run(x, state[1], lengths)
         return _MERGES[self.merge](y_f, y_b), (s_f, s_b)
+
+    def _one_call(self, x: Tensor, lengths: Tensor | None) -> bool:
+        """Whether both directions run on torch's fused kernel, and so can share one bidirectional call (as
+        torch.nn's bidirectional layers do): two ``Recurrent`` layers whose engines both resolve to ``torch``."""
+        f, b = self.forward_layer, self.backward_layer
+        return type(f) is Recurrent and type(b) is Recurrent and both_ways(f.cell, b.cell) \
+            and choose_engine(f.engine, f.cell, x, lengths) == "torch" \
+            and choose_engine(b.engine, b.cell, x, lengths) == "torch"
 
     def extra_repr(self) -> str:
         return f"merge={self.merge!r}"

@@ -51,12 +51,16 @@ class Recurrent(Layer):
     def initial_state(self, batch: int, *, device=None, dtype=None):
         return self.cell.initial_state(batch, device=device, dtype=dtype)
 
-    def _run(self, x: Tensor, state, lengths: Tensor | None):
-        B, T, _ = x.shape
+    def start(self, x: Tensor, state):
+        """The state to start ``x (B, T, F)`` from: ``state`` checked, or zeros when it is None."""
         if state is None:
-            state = self.cell.initial_state(B, device=x.device, dtype=x.dtype)
-        else:
-            self.cell.check_state(state, B)
+            return self.cell.initial_state(x.shape[0], device=x.device, dtype=x.dtype)
+        self.cell.check_state(state, x.shape[0])
+        return state
+
+    def _run(self, x: Tensor, state, lengths: Tensor | None):
+        T = x.shape[1]
+        state = self.start(x, state)
         if self.reverse:
             x = reverse_padded(x, lengths)
         engine = choose_engine(self.engine, self.cell, x, lengths)
