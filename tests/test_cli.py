@@ -43,6 +43,12 @@ def test_demo_prints_both_tables(capsys):
     (["caption", "train", "--image-size", "4"],
      "rnnlab caption train: error: image size must be at least 8; received 4"),
     (["sentiment", "train", "--monitor-mode", "up"], None),
+    *[([app, "train", "--validation", "-1"], f"rnnlab {app} train: error: validation size must not be negative; "
+                                             f"received -1")  # checked even where the default data has its splits
+      for app in ("charlm", "sentiment", "translate", "caption", "framelabel", "tag", "recognize")],
+    (["lab", "--port", "99999"], None),
+    (["caption", "train", "--test", "1.5"],
+     "rnnlab caption train: error: test size as a fraction must be in [0, 1); received 1.5"),
 ])
 def test_user_mistakes_get_one_line_and_status_2(capsys, argv, message):
     if message is None:  # a bad choice: argparse's own one line

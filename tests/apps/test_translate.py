@@ -165,6 +165,10 @@ def test_cli_train_eval_translate_and_attention_plot(tatoeba, tmp_path, capsys, 
         assert picture.exists()
     assert main(["translate", "translate", str(run), "  "]) == 2
     assert "text 1 is empty" in capsys.readouterr().err
+    assert main(["translate", "translate", str(run), "Go.", "--beam", "0"]) == 2
+    assert "beam must be at least 1; received 0" in capsys.readouterr().err
+    assert main(["translate", "translate", str(run), "Go.", "--plot-attention", str(tmp_path / "no" / "a.png")]) == 2
+    assert capsys.readouterr().err.strip().endswith(f"{tmp_path / 'no' / 'a.png'}: no such file or directory")
 
 
 def test_cli_bad_input_is_one_line(tmp_path, capsys):

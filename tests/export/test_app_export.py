@@ -157,3 +157,14 @@ def test_export_errors_are_one_line(tmp_path, capsys):
            "tag)" in capsys.readouterr().err
     assert main(["export", str(tmp_path / "nothing"), "--out", str(tmp_path / "x.onnx")]) == 2
     assert "not a readable rnnlab checkpoint" in capsys.readouterr().err
+
+
+def test_an_export_never_writes_over_a_checkpoint(tmp_path, capsys):
+    run = tmp_path / "run"
+    sentiment.train(replace(BASE, out=str(run)))
+    before = (run / "best.json").read_bytes()
+    for out in ("best", "best.onnx"):  # beside best.onnx its JSON would be best.json, the run's checkpoint
+        assert main(["export", str(run), "--out", str(run / out)]) == 2
+        err = capsys.readouterr().err
+        assert f"{run / 'best.json'} is a checkpoint, and exporting to {run / 'best.onnx'} would write over it" in err
+    assert (run / "best.json").read_bytes() == before and not (run / "best.onnx").exists()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from rnnlab.apps import registered
-from rnnlab.training.checkpoint import resolve
+from rnnlab.training.checkpoint import FORMAT, resolve
 
 
 def add_parser(commands) -> None:
@@ -33,4 +34,15 @@ def run_export(args: argparse.Namespace) -> None:
         ready = ", ".join(a.name for a in apps.values() if a.export is not None)
         raise ValueError(f"the {app_name} application has no ONNX export yet (these have: {ready}); its layers "
                          f"export with rnnlab.export.onnx")
-    print(app.export(app.load(args.run), args.out if args.out.endswith(".onnx") else args.out + ".onnx"))
+    out = Path(args.out if args.out.endswith(".onnx") else args.out + ".onnx")
+    side = out.with_suffix(".json")  # what each export writes beside its model
+    if side.exists() and _is_checkpoint(side):
+        raise ValueError(f"{side} is a checkpoint, and exporting to {out} would write over it; choose another --out")
+    print(app.export(app.load(args.run), str(out)))
+
+
+def _is_checkpoint(path: Path) -> bool:
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("format") == FORMAT
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+        return False

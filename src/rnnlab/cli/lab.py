@@ -12,10 +12,17 @@ def add_parser(commands) -> None:
                                         "and colour characters by a unit, classify as you type, ...")
     p.add_argument("folders", nargs="*", default=["runs"], metavar="RUN_OR_FOLDER",
                    help="run folders, or folders of runs (default: runs)")
-    p.add_argument("--port", type=int, default=8765, help="default %(default)s")
+    p.add_argument("--port", type=port, default=8765, help="0-65535 (default %(default)s)")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default %(default)s: this machine only)")
     p.set_defaults(handler=run_lab)
+
+
+def port(text: str) -> int:
+    """A TCP port number, for argparse."""
+    if not (text.isascii() and text.isdigit()) or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"a port is a number from 0 to 65535; received {text!r}")
+    return int(text)
 
 
 def run_lab(args: argparse.Namespace) -> None:

@@ -11,6 +11,14 @@ from rnnlab.data.errors import DataError
 T = TypeVar("T")
 
 
+def check_size(name: str, size: float | int) -> None:
+    """A held-out part's size: a count (int, at least 0) or a fraction (float, in [0, 1)); else ValueError."""
+    if isinstance(size, float) and not 0.0 <= size < 1.0:
+        raise ValueError(f"{name} size as a fraction must be in [0, 1); received {size}")
+    if not isinstance(size, float) and size < 0:
+        raise ValueError(f"{name} size must not be negative; received {size}")
+
+
 def split_sizes(n: int, validation: float | int, test: float | int, at_least: int = 0,
                 what: str = "items", source: str | Path | None = None) -> tuple[int, int]:
     """How many of ``n`` items go to validation and to test.
@@ -26,14 +34,8 @@ def split_sizes(n: int, validation: float | int, test: float | int, at_least: in
 
     counts = []
     for name, size in (("validation", validation), ("test", test)):
-        if isinstance(size, float):
-            if not 0.0 <= size < 1.0:
-                raise ValueError(f"{name} size as a fraction must be in [0, 1); received {size}")
-            counts.append(max(1, int(round(size * n))) if size > 0 else 0)
-        elif size < 0:
-            raise ValueError(f"{name} size must not be negative; received {size}")
-        else:
-            counts.append(size)
+        check_size(name, size)
+        counts.append((max(1, int(round(size * n))) if size > 0 else 0) if isinstance(size, float) else size)
     n_val, n_test = counts
     if n_test + n_val >= n:
         raise too_few(f"a split of {n} {what} into {n_test} test and {n_val} validation leaves nothing to "

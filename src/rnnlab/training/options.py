@@ -15,6 +15,7 @@ import typing
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
+from rnnlab.data.splits import check_size
 from rnnlab.kernels.dispatch import ENGINES
 
 
@@ -55,6 +56,11 @@ class Config:
         for field in fields:
             if getattr(self, field) < minimum:
                 raise ValueError(f"{_name(field)} must be at least {minimum}; received {getattr(self, field)}")
+
+    def check_split_sizes(self, fields: Iterable[str] = ("validation", "test")) -> None:
+        """Each a held-out part's size: a count, or a fraction in [0, 1)."""
+        for field in fields:
+            check_size(field, getattr(self, field))
 
     def check_fractions(self, fields: Iterable[str]) -> None:
         """Each in [0, 1): dropout rates."""

@@ -76,6 +76,7 @@ class CaptionConfig(Config):
 
     def __post_init__(self) -> None:
         self.check_choices()
+        self.check_split_sizes()
         self.check_at_least(("layers", "hidden_size", "batch_size", "min_freq", "beam", "embedding_dim"))
         self.check_at_least(("image_size",), 8)
         self.check_at_least(("sheet",), 0)

@@ -61,6 +61,7 @@ class CharLMConfig(Config):
 
     def __post_init__(self) -> None:
         self.check_choices()
+        self.check_split_sizes()
         self.check_at_least(("layers", "hidden_size", "batch_size", "bptt", "words"))
         self.check_at_least(("samples",), 0)
 

@@ -70,6 +70,7 @@ class FrameConfig(Config):
 
     def __post_init__(self) -> None:
         self.check_choices()
+        self.check_split_sizes()
         self.check_at_least(("layers", "hidden_size", "frame_size", "grid", "batch_size", "sample_rate"))
         self.check_at_least(("timeline",), 0)
         self.check_fractions(("dropout",))

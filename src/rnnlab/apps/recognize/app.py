@@ -84,6 +84,7 @@ class RecognizeConfig(Config):
 
     def __post_init__(self) -> None:
         self.check_choices()
+        self.check_split_sizes()
         self.check_at_least(("layers", "hidden_size", "frame_size", "batch_size", "n_mels", "height", "beam"))
         self.check_at_least(("sheet",), 0)
         self.check_fractions(("dropout", "perturb"))

@@ -75,6 +75,7 @@ class SentimentConfig(Config):
 
     def __post_init__(self) -> None:
         self.check_choices()
+        self.check_split_sizes()
         self.check_at_least(("layers", "hidden_size", "batch_size", "min_freq"))
         self.check_at_least(("embedding_dim",), 0)  # 0: one-hot
         self.check_fractions(("dropout", "word_dropout"))

@@ -80,6 +80,7 @@ class TagConfig(Config):
 
     def __post_init__(self) -> None:
         self.check_choices()
+        self.check_split_sizes()
         self.check_at_least(("layers", "hidden_size", "batch_size", "min_freq", "char_dim"))
         self.check_at_least(("embedding_dim", "char_hidden"), 0)
         self.check_fractions(("dropout", "word_dropout"))

@@ -81,6 +81,7 @@ class TranslateConfig(Config):
 
     def __post_init__(self) -> None:
         self.check_choices()
+        self.check_split_sizes()
         self.check_at_least(("layers", "hidden_size", "batch_size", "min_freq", "max_words", "beam", "embedding_dim"))
         self.check_fractions(("dropout",))
         if not 0.0 <= self.teacher_forcing <= 1.0:
@@ -273,6 +274,9 @@ class TranslateOptions(Config):
     alpha: float = option(0.0, "length penalty ((5 + |Y|) / 6) ** alpha; 0: none")
     n_best: int = option(1, "print this many translations each")
     plot_attention: str | None = option(None, "draw the first sentence's attention", metavar="FILE.png")
+
+    def __post_init__(self) -> None:
+        self.check_at_least(("n_best",) + (("beam",) if self.beam is not None else ()))
 
 
 def run_translate(trained: Trained, o: TranslateOptions) -> str:
