@@ -126,6 +126,8 @@ def test_bad_images_and_caption_files(flickr):
     assert len(data.train) + len(data.validation) + len(data.test) == 10
     with pytest.raises(DataError, match="no such image"):
         read_image(folder / "5_img.jpg", 16)
+    with pytest.raises(DataError, match="is a folder; expected an image file"):
+        read_image(folder, 16)
     empty = flickr / "empty.txt"
     empty.write_text("")
     with pytest.raises(DataError, match="empty"):

@@ -67,6 +67,10 @@ def test_an_application_declared_outside_gets_train_resume_eval_and_its_verbs(tm
     assert main(["count", "train", "--out", str(tmp_path / "whole"), *quiet], apps=[COUNT]) == 0
     assert main(["count", "train", "--out", str(tmp_path / "cut"), "--max-steps", "5", *quiet], apps=[COUNT]) == 0
     assert "stopped at the step limit" in capsys.readouterr().out
+    assert main(["count", "next", str(tmp_path / "cut"), "2"], apps=[COUNT]) == 2  # before its first validation
+    assert capsys.readouterr().err.strip() == (
+        f"rnnlab count next: error: {tmp_path / 'cut'}: no trained model yet (no best.json): the run stopped before "
+        f"its first validation; continue it with rnnlab count train --out {tmp_path / 'cut'} --resume")
     assert main(["count", "train", "--out", str(tmp_path / "cut"), "--resume", "--quiet"], apps=[COUNT]) == 0
     summaries = [json.loads((tmp_path / run / "summary.json").read_text()) for run in ("whole", "cut")]
     assert summaries[0]["test"] == summaries[1]["test"] and summaries[0]["test"]["loss"] < 1.0

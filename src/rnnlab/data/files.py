@@ -99,7 +99,7 @@ def read_picture(path: str | Path, data: bytes | None = None):
     """A ``PIL.Image`` read whole; one DataError for a missing, unreadable or corrupt file. With ``data``, the
     picture is those bytes (an upload) and ``path`` only names it in errors."""
     if data is None and not Path(path).is_file():
-        raise DataError(path, "no such image")
+        raise DataError(path, "is a folder; expected an image file" if Path(path).is_dir() else "no such image")
     try:
         with Image.open(Path(path) if data is None else io.BytesIO(data)) as picture:
             picture.load()

@@ -259,6 +259,10 @@ def resume(app: App, out: str | Path, epochs: int | None = None, max_steps: int 
 def load(app: App, checkpoint: str | Path, device: str = "cpu") -> Trained:
     """A trained model with its config and saved meta, from a run folder or a checkpoint file."""
     device = resolve_device(device)
+    folder = Path(checkpoint)
+    if folder.is_dir() and not (folder / "best.json").exists() and (folder / "last.json").exists():
+        raise CheckpointError(f"{folder}: no trained model yet (no best.json): the run stopped before its first "
+                              f"validation; continue it with rnnlab {app.name} train --out {folder} --resume")
     tensors, meta = load_checkpoint(checkpoint, app=app.name, map_location=device)
     with describing(resolve(checkpoint), f"a {app.name} model", meta):
         config = app.config.from_json(meta["config"])
