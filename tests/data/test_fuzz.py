@@ -310,6 +310,8 @@ FOUND = {  # what fuzzing found, each kept as a plain case: the file, its bytes,
         "MS-TCN split file", b"v" * 300 + b".txt\n", r"train.split1.bundle, line 1: 'vvvv.* is not a file name"),
     "split file too short to split": (
         "MS-TCN split file", b"v1.txt\n", r"train.split1.bundle: a split of 1 videos .* leaves nothing to train on"),
+    "CSV whose header opens a quote it never closes": (
+        "CSV", b'label,"text\n1,good\n', r"reviews.csv, line 1: opens a quoted field .* that is never closed"),
     "aclImdb review of white space": ("aclImdb", "\u00a0\n".encode(), r"2_8.txt: holds no review text"),
     "recording shorter than one analysis window": (
         "recognition recording", SEEDS["wav"][:44 + 2 * 100], r"b2.wav: lasts 12.5 ms; a recording must be longer"),

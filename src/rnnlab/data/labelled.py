@@ -104,7 +104,7 @@ def _column(header: list[str], name: str | None, path: Path, known: tuple[str, .
 
 
 def _table(path: Path, reader, text_column: str | None, label_column: str | None, bad: BadRows) -> _Rows:
-    rows = _Rows(path, bad)
+    rows, start = _Rows(path, bad), 1  # start: the line the record being read begins on
     try:
         header = reader.fieldnames or []
         text_key = _column(header, text_column, path, TEXT_NAMES, "text")
