@@ -50,29 +50,48 @@ def small_sentiment(tmp_path, **kw):
     return config, sentiment.APP.task(config, prepared), sentiment.APP.build_model(config, prepared.meta).train()
 
 
-def test_a_batch_is_estimated_from_its_longest_examples_without_changing_anything(tmp_path):
-    config, task, model = small_sentiment(tmp_path)
-    batches = task.batches(0)
-    largest = max(batches, key=lambda b: len(b) * max(task.lengths[k] for k in b))
-    full = resources.saved_bytes(task, model, largest)
-    assert full > 0
-    longest = sorted(largest, key=lambda k: task.lengths[k])[-2:]
-    one, two = resources.saved_bytes(task, model, longest[1:]), resources.saved_bytes(task, model, longest)
-    estimate = one + (two - one) * (len(largest) - 1)  # as check_batch_memory extends it
+def small_text_model(tmp_path):
+    text = tmp_path / "corpus.txt"
+    text.write_text("It was the best of times, it was the worst of times. " * 60, encoding="utf-8")
+    config = charlm.CharLMConfig(data=str(text), format="text", embedding_dim=8, hidden_size=16, batch_size=8,
+                                 bptt=20, out=str(tmp_path / "run"))
+    prepared = charlm.APP.prepare(config, None)
+    return config, charlm.APP.task(config, prepared), charlm.APP.build_model(config, prepared.meta).train()
+
+
+@pytest.mark.parametrize("small", [small_sentiment, small_text_model], ids=["bucketed", "text-stream"])
+def test_a_batch_is_estimated_from_a_few_rows_without_changing_anything(tmp_path, small):
+    config, task, model = small(tmp_path)
+    whole = task.probe(10 ** 9)  # every row of the largest batch
+    full = resources.saved_bytes(whole.task, model, whole.batch)
+    one, two = task.probe(1), task.probe(2)
+    assert one.rows == whole.rows > 2 and full > 0
+    first = resources.saved_bytes(one.task, model, one.batch)
+    estimate = first + (resources.saved_bytes(two.task, model, two.batch) - first) * (one.rows - 1)
     assert 0.8 * full <= estimate <= 2.5 * full  # the longest examples' cost a row: an upper bound of sorts
     torch.manual_seed(5)
     expected = torch.rand(3)
     torch.manual_seed(5)
+    carried = task.state_dict()
     resources.check_batch_memory(model, task, config, torch.device("cpu"))
     assert torch.equal(torch.rand(3), expected)  # the random state is as it was
+    assert task.state_dict().keys() == carried.keys()
 
 
-def test_a_batch_too_large_is_one_line_naming_the_batch_size(tmp_path, capsys, monkeypatch):
+@pytest.mark.parametrize(("argv", "options"), [
+    (["sentiment", "train", "--hidden-size", "32", "--batch-size", "256"], "lower --batch-size 256, "),
+    (["charlm", "train", "--format", "text", "--bptt", "50", "--hidden-size", "32"],
+     "lower --batch-size 64, --bptt 50, --layers 1, --hidden-size 32"),
+], ids=["bucketed", "text-stream"])
+def test_a_batch_too_large_is_one_line_naming_the_options_that_size_it(tmp_path, capsys, monkeypatch, argv, options):
     monkeypatch.setattr(runner, "check_model_memory", lambda *args: None)
     monkeypatch.setattr(resources, "available_bytes", lambda device: 2**20)
-    assert main(["sentiment", "train", "--hidden-size", "32", "--batch-size", "256", "--out",
-                 str(tmp_path / "big"), "--quiet"]) == 2
+    if "--format" in argv:
+        text = tmp_path / "corpus.txt"
+        text.write_text("It was the best of times, it was the worst of times. " * 200, encoding="utf-8")
+        argv = argv + ["--data", str(text)]
+    assert main([*argv, "--out", str(tmp_path / "big"), "--quiet"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("rnnlab sentiment train: error: a training batch needs about") and err.count("\n") == 1
-    assert "cpu has 0.0 GiB free; lower --batch-size 256, " in err and "--hidden-size 32" in err
+    assert err.startswith(f"rnnlab {argv[0]} train: error: a training batch needs about") and err.count("\n") == 1
+    assert "cpu has 0.0 GiB free; " + options in err
     assert not (tmp_path / "big").exists()

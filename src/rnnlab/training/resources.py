@@ -5,8 +5,9 @@ parameters counted, and the memory training needs for them (weights,
 gradients and two optimiser moments: four copies) compared with what the
 training device has free (``check_model_memory``). Then the largest training
 batch is estimated (``check_batch_memory``): the tensors a forward pass keeps
-for backpropagation are measured on one and on two of its longest examples,
-and the batch's need is that line extended to all its rows. Too much gives one
+for backpropagation are measured on one and on two of its rows (its longest
+examples; a text stream's first rows over its longest window), and the
+batch's need is that line extended to all its rows. Too much gives one
 error saying how much, what is largest, and which options to lower. An
 allocation that still fails is reported by the command line in one line.
 """
@@ -100,26 +101,22 @@ def saved_bytes(task, model: nn.Module, batch: Any) -> int:
 
 def check_batch_memory(model: nn.Module, task, config, device: torch.device) -> None:
     """Raise MemoryError when the model (on ``device``, in training mode) and the largest training batch of
-    ``task`` would not fit in ``device``'s free memory. Tasks whose batches are lists of example indices are
-    checked (their ``lengths`` say which are longest); others are left to the allocation itself."""
+    ``task`` would not fit in ``device``'s free memory. Tasks with a ``probe(rows)`` (``training.tasks.Probe``)
+    are checked; others are left to the allocation itself."""
     free = available_bytes(device)
-    batches = task.batches(0)
-    if free is None or not batches or not all(isinstance(b, list) and b for b in batches):
+    if free is None or not hasattr(task, "probe") or not task.batches(0):
         return
-    lengths = getattr(task, "lengths", None)
-    length = (lambda k: lengths[k]) if lengths is not None else (lambda k: 0)  # noqa: E731
-    largest = max(batches, key=lambda b: len(b) * max(map(length, b)))
-    longest = sorted(largest, key=length)[-2:]
-    one, two = (saved_bytes(task, model, longest[-rows:]) for rows in (1, 2))
-    row = max(0, two - one) if len(longest) == 2 else one
-    batch = one + row * (len(largest) - 1)
+    one, two = task.probe(1), task.probe(2)
+    first = saved_bytes(one.task, model, one.batch)
+    row = max(0, saved_bytes(two.task, model, two.batch) - first) if one.rows > 1 else first
+    batch = first + row * (one.rows - 1)
     weights = sum(p.numel() * p.element_size() for p in model.parameters()) * COPIES
     if batch + weights <= free:
         return
-    steps = f" of up to {max(map(length, largest)):,} steps" if lengths is not None else ""
-    options = [f"--batch-size {config.batch_size}"] if hasattr(config, "batch_size") else []
+    options = [f"--{name.replace('_', '-')} {getattr(config, name)}" for name in one.options
+               if getattr(config, name, None) is not None]
     raise MemoryError(
-        f"a training batch needs about {batch / 2**30:,.1f} GiB ({len(largest):,} examples{steps}: "
-        f"{row / 2**20:,.1f} MiB each kept for backpropagation) beside the model's {weights / 2**30:,.1f} GiB, and "
-        f"{device.type} has {free / 2**30:,.1f} GiB free; lower "
+        f"a training batch needs about {batch / 2**30:,.1f} GiB ({one.rows:,} sequences of up to {one.steps:,} "
+        f"steps: {row / 2**20:,.1f} MiB each kept for backpropagation) beside the model's "
+        f"{weights / 2**30:,.1f} GiB, and {device.type} has {free / 2**30:,.1f} GiB free; lower "
         f"{', '.join(options + _size_options(config)) or 'the batch or the model'}")

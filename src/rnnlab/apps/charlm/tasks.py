@@ -7,6 +7,7 @@ stream, truncated BPTT (k1, k2) with the state carried from window to window.
 
 from __future__ import annotations
 
+import copy
 import math
 
 import torch
@@ -15,7 +16,7 @@ from torch import Tensor, nn
 
 from rnnlab.apps.charlm.data import Corpus
 from rnnlab.data import batchify, bucket_batches, pad_batch
-from rnnlab.training.tasks import BucketTask, device_of
+from rnnlab.training.tasks import BucketTask, Probe, device_of
 from rnnlab.training.tbptt import TBPTT, run_window
 
 IGNORE = -100
@@ -98,6 +99,14 @@ class StreamTask:
 
     def batches(self, epoch: int) -> list[int]:
         return list(range(len(self.windows)))
+
+    def probe(self, rows: int) -> Probe:
+        """The longest window over the first ``rows`` rows of the stream, from a zero state."""
+        k = max(range(len(self.windows)), key=lambda j: self.windows[j].end - self.windows[j].start)
+        part = copy.copy(self)
+        part.stream, part.carry = self.stream[:rows], None
+        return Probe(part, k, self.stream.shape[0], self.windows[k].end - self.windows[k].start,
+                     ("batch_size", "bptt", "bptt_k2"))
 
     def start_epoch(self, epoch: int) -> None:
         self.carry = None  # each epoch reads the stream from its start with a zero state
