@@ -167,6 +167,10 @@ def test_cli_train_eval_translate_and_attention_plot(tatoeba, tmp_path, capsys, 
     assert "text 1 is empty" in capsys.readouterr().err
     assert main(["translate", "translate", str(run), "Go.", "--beam", "0"]) == 2
     assert "beam must be at least 1; received 0" in capsys.readouterr().err
+    assert main(["translate", "translate", str(run), "Go.", "--beam", "1000000000"]) == 2  # refused, not allocated
+    assert "beam must be from 1 to " in capsys.readouterr().err
+    assert main(["translate", "translate", str(run), "Go.", "--beam", "2", "--alpha", "-716"]) == 2
+    assert "alpha (the length penalty) must be from 0 to 10; received -716.0" in capsys.readouterr().err
     assert main(["translate", "translate", str(run), "Go.", "--plot-attention", str(tmp_path / "no" / "a.png")]) == 2
     assert capsys.readouterr().err.strip().endswith(f"{tmp_path / 'no' / 'a.png'}: no such file or directory")
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import pickle
 import signal
 import struct
@@ -21,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from fuzzing import FUZZ
+from hypothesis import given
 from hypothesis import strategies as st
 
 from rnnlab.apps.charlm.data import load_corpus
@@ -43,9 +43,6 @@ from rnnlab.data.vectors import read_vectors
 from rnnlab.data.videos import read_array
 
 BOUND_S = 10  # seconds a case may take; far above what any takes (milliseconds)
-EXAMPLES = int(os.environ.get("RNNLAB_FUZZ_EXAMPLES", "150"))  # more, and drawn afresh: RNNLAB_FUZZ_EXAMPLES=2000
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=EXAMPLES == 150, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
 def _wav() -> bytes:

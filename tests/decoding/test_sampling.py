@@ -45,3 +45,17 @@ def test_sample_stops_at_eos_and_follows_the_model():
     out = sample(step, None, torch.tensor([[0], [1]]), max_new=10, eos_id=3)
     assert out == [[1, 2], [2]]
     assert sample(step, None, torch.tensor([[0]]), max_new=2) == [[1, 2]]
+
+
+@pytest.mark.parametrize("temperature", [1e-300, 1e-40, 1e-3, 1e3, 3.4e38, 1e300])
+def test_any_positive_temperature_gives_probabilities(temperature):
+    logits = torch.tensor([[2.0, 1.0, float("-inf"), 0.5], [0.0, 0.0, -1.0, -3.0]])
+    probs = filter_logits(logits, temperature).softmax(-1)
+    assert torch.isfinite(probs).all() and torch.allclose(probs.sum(-1), torch.ones(2))
+    assert probs[0, 2] == 0  # a token taken out stays out
+    if temperature < 1e-30:  # the argmax (ties share)
+        assert probs[0].tolist() == [1, 0, 0, 0] and probs[1].tolist() == [0.5, 0.5, 0, 0]
+    if temperature > 1e30:  # uniform over what is left
+        assert torch.allclose(probs[0], torch.tensor([1 / 3, 1 / 3, 0, 1 / 3]))
+    with pytest.raises(ValueError, match="temperature must be positive"):
+        filter_logits(logits, float("inf"))

@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from rnnlab.decoding import beam_search, greedy, length_penalty
+from rnnlab.decoding import beam_search, check_beam, greedy, length_penalty
 from rnnlab.models import Seq2Seq
 
 EOS = 0
@@ -101,3 +101,13 @@ def test_a_padded_batch_decodes_as_each_sentence_alone():
             if a.tokens:
                 torch.testing.assert_close(a.attention[:, : len(s)], b.attention)
                 assert torch.all(a.attention[:, len(s):] == 0)
+
+
+@pytest.mark.parametrize(("beam", "n_best", "alpha", "says"), [
+    (0, 1, 0.0, "beam must be from 1 to 7"), (8, 1, 0.0, "beam must be from 1 to 7"), (10 ** 12, 1, 0.0, "from 1 to 7"),
+    (3, 4, 0.0, "n-best from 1 to the beam"), (3, 1, -1.0, "alpha .* from 0 to 10"), (3, 1, 1e6, "from 0 to 10"),
+    (3, 1, float("nan"), "from 0 to 10")])
+def test_a_beam_is_checked_before_anything_is_repeated_for_it(beam, n_best, alpha, says):
+    check_beam(7, 7, 7, 10.0)  # the widest allowed
+    with pytest.raises(ValueError, match=says):
+        check_beam(beam, n_best, 7, alpha)

@@ -3,7 +3,7 @@
 
 from rnnlab.decoding.ctc import best_path, collapse, prefix_beam_search
 from rnnlab.decoding.sampling import filter_logits, sample
-from rnnlab.decoding.search import Hypothesis, beam_search, greedy, length_penalty
+from rnnlab.decoding.search import Hypothesis, beam_search, check_beam, greedy, length_penalty
 
-__all__ = ["filter_logits", "sample", "greedy", "beam_search", "Hypothesis", "length_penalty", "best_path",
+__all__ = ["filter_logits", "sample", "greedy", "beam_search", "check_beam", "Hypothesis", "length_penalty", "best_path",
            "collapse", "prefix_beam_search"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable
 
 import torch
@@ -11,17 +12,20 @@ from torch import Tensor
 def filter_logits(logits: Tensor, temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0) -> Tensor:
     """Reshape next-token logits ``(B, V)`` before sampling.
 
-    ``temperature`` divides the logits (below 1 sharpens, above 1 flattens);
+    ``temperature`` divides the logits (below 1 sharpens, above 1 flattens;
+    after the largest is taken off, in float64, so that any positive number
+    works: near 0 it is the argmax, very large it is uniform);
     ``top_k`` keeps the k most likely tokens; ``top_p`` keeps the smallest set
     whose probability reaches p. Dropped tokens get ``-inf``.
     """
-    if not temperature > 0:
+    if not (temperature > 0 and math.isfinite(temperature)):
         raise ValueError(f"temperature must be positive; received {temperature}")
     if top_k < 0:
         raise ValueError(f"top-k must be 0 (off) or positive; received {top_k}")
     if not 0.0 < top_p <= 1.0:
         raise ValueError(f"top-p must be in (0, 1]; received {top_p}")
-    logits = logits / temperature
+    shifted = (logits - logits.amax(-1, keepdim=True)).double()  # the largest 0, the rest below (or -inf)
+    logits = (shifted / temperature).to(logits.dtype)
     if 0 < top_k < logits.shape[-1]:
         kth = logits.topk(top_k, dim=-1).values[..., -1:]  # (B, 1)
         logits = logits.masked_fill(logits < kth, float("-inf"))

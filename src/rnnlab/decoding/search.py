@@ -70,6 +70,21 @@ def greedy(step: Step, state: Any, bos: Tensor, eos_id: int, max_len: int) -> li
                        torch.stack(attention[b]) if attention[b] else None) for b in range(B)]
 
 
+MAX_ALPHA = 10.0  # past it the length penalty overflows a float for long outputs; GNMT uses 0.6-1.0
+
+
+def check_beam(beam: int, n_best: int, vocabulary: int, alpha: float = 0.0) -> None:
+    """A beam of 1 to ``vocabulary`` hypotheses (a wider one could never fill: its first step has only that many
+    words to choose from, and it would only cost memory), an n-best list of 1 to ``beam``, and a length penalty
+    ``alpha`` from 0 to ``MAX_ALPHA``; else ValueError. Callers check before they repeat an encoder's memory
+    ``beam`` times."""
+    if not 1 <= beam <= vocabulary or not 1 <= n_best <= beam:
+        raise ValueError(f"beam must be from 1 to {vocabulary} (the output vocabulary's size) and n-best from 1 to "
+                         f"the beam; received beam {beam}, n-best {n_best}")
+    if not 0.0 <= alpha <= MAX_ALPHA:
+        raise ValueError(f"alpha (the length penalty) must be from 0 to {MAX_ALPHA:g}; received {alpha}")
+
+
 @torch.no_grad()
 def beam_search(step: Step, state: Any, bos: Tensor, eos_id: int, max_len: int, beam: int = 5,
                 alpha: float = 0.0, n_best: int = 1) -> list[list[Hypothesis]]:

@@ -7,6 +7,7 @@ tests call these.
 from __future__ import annotations
 
 import json
+import math
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,6 +104,18 @@ class Run:
             return self._trained
 
 
+def finite(answer):
+    """``answer`` with every infinite or NaN number as None: JSON has no such numbers (a beam's score can be
+    -inf)."""
+    if isinstance(answer, float):
+        return answer if math.isfinite(answer) else None
+    if isinstance(answer, dict):
+        return {k: finite(v) for k, v in answer.items()}
+    if isinstance(answer, (list, tuple)):
+        return [finite(v) for v in answer]
+    return answer
+
+
 class Runs:
     """The runs found in some folders (each given folder, and the folders inside it, one level deep)."""
 
@@ -152,6 +165,6 @@ class Runs:
         trained = run.trained(app)
         with run._lock:  # one request at a time per model: the lab's inspection swaps engines and observers
             try:
-                return app.lab[action](trained, params)
-            except (ValueError, TypeError, KeyError) as error:
+                return finite(app.lab[action](trained, params))
+            except (ValueError, TypeError, KeyError, OverflowError) as error:
                 raise LabError(str(error).strip("'\"")) from None

@@ -11,7 +11,7 @@ from torch import Tensor, nn
 from rnnlab.apps.caption.data import Captioned
 from rnnlab.apps.caption.generated import ATTRIBUTES, attribute_accuracy, parse
 from rnnlab.data import Vocabulary, bucket_batches, pad_batch
-from rnnlab.decoding import Hypothesis, beam_search, greedy
+from rnnlab.decoding import Hypothesis, beam_search, check_beam, greedy
 from rnnlab.training.bleu import corpus_bleu
 from rnnlab.training.tasks import BucketTask, device_of
 
@@ -40,6 +40,7 @@ def caption_scores(hypotheses: list[str], references: list[list[str]], scenes=No
 def describe_images(model: nn.Module, images: Tensor, vocab: Vocabulary, beam: int = 1, alpha: float = 0.0,
                     max_len: int = 30, batch_size: int = 256) -> list[Hypothesis]:
     """The best caption of each uint8 image ``(N, 3, S, S)``, greedy when ``beam`` is 1."""
+    check_beam(beam, 1, len(vocab), alpha)
     model.eval()
     out: list[Hypothesis] = []
     bos_id, eos_id = vocab.bos_id, vocab.eos_id

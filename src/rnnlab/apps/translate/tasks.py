@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from rnnlab.data import Vocabulary, bucket_batches, pad_batch
-from rnnlab.decoding import Hypothesis, beam_search, greedy
+from rnnlab.decoding import Hypothesis, beam_search, check_beam, greedy
 from rnnlab.models import Seq2Seq
 from rnnlab.training.bleu import corpus_bleu
 from rnnlab.training.tasks import BucketTask, device_of
@@ -29,6 +29,7 @@ def translate_ids(model: Seq2Seq, sources: list[list[int]], source_vocab: Vocabu
                   beam: int = 1, alpha: float = 0.0, max_len: int | None = None, n_best: int = 1,
                   batch_size: int = 256) -> list[list[Hypothesis]]:
     """The ``n_best`` translations of each encoded source sentence (greedy when ``beam`` is 1), in order."""
+    check_beam(beam, n_best, len(target_vocab), alpha)
     model.eval()
     out: list[list[Hypothesis]] = [[] for _ in sources]
     for batch in bucket_batches([len(s) for s in sources], batch_size, seed=None):
