@@ -77,6 +77,14 @@ def test_cli_train_sample_eval(words_file, tmp_path, capsys):
     assert main(["charlm", "sample", str(out), "--n", "4", "--prefix", "ki", "--temperature", "0.5"]) == 0
     lines = capsys.readouterr().out.split()
     assert len(lines) == 4 and all(w.startswith("ki") for w in lines)
+    with pytest.MonkeyPatch.context() as patch:  # many samples are drawn a batch at a time: memory stays bounded
+        patch.setattr("rnnlab.apps.charlm.app.SAMPLE_BATCH", 3)
+        assert main(["charlm", "sample", str(out), "--n", "7", "--prefix", "ki", "--temperature", "0.5"]) == 0
+        batched = capsys.readouterr().out.split()
+        assert len(batched) == 7 and all(w.startswith("ki") for w in batched)
+    assert main(["charlm", "sample", str(out), "--temperature", "1e-300", "--n", "2"]) == 0  # the argmax, twice
+    twice = capsys.readouterr().out.splitlines()
+    assert len(twice) == 2 and twice[0] == twice[1]
     assert main(["charlm", "eval", str(out)]) == 0
     assert "test" in capsys.readouterr().out
     other = tmp_path / "other.txt"

@@ -43,6 +43,13 @@ def test_the_command_line_says_it_in_one_line(tmp_path, capsys, monkeypatch):
     err = capsys.readouterr().err
     assert err.startswith("rnnlab charlm train: error: out of memory: [enforce fail") and err.count("\n") == 1
 
+    def fails_silently(*args):
+        raise MemoryError()  # what numpy and Python raise: no message
+    monkeypatch.setattr(runner, "check_model_memory", fails_silently)
+    assert main(["charlm", "train", "--out", str(tmp_path / "y"), "--quiet"]) == 2
+    assert capsys.readouterr().err.strip() == "rnnlab charlm train: error: out of memory; ask for less (fewer " \
+                                              "samples, a smaller batch or model)"
+
 
 def small_sentiment(tmp_path, **kw):
     config = sentiment.SentimentConfig(embedding_dim=8, hidden_size=16, batch_size=32, out=str(tmp_path / "run"), **kw)

@@ -108,6 +108,8 @@ def main(argv: list[str] | None = None, apps: list[App] | None = None) -> int:
     except (ValueError, OSError, MemoryError) as error:
         if isinstance(error, OSError) and error.filename and error.strerror:  # not "[Errno 2] ...: 'path'"
             error = f"{error.filename}: {error.strerror[0].lower()}{error.strerror[1:]}"
+        elif isinstance(error, MemoryError) and not str(error):
+            error = "out of memory; ask for less (fewer samples, a smaller batch or model)"
         print(f"{name}: error: {error}", file=sys.stderr)
         return 2
     except RuntimeError as error:  # an allocation torch could not make: one line, not a traceback

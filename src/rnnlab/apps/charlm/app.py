@@ -119,6 +119,9 @@ def show(summary: dict) -> str:
     return "\n".join(lines)
 
 
+SAMPLE_BATCH = 4096  # samples drawn side by side
+
+
 @torch.no_grad()
 def generate(model: LanguageModel, vocab: Vocabulary, kind: str, n: int, temperature: float = 0.8,
              top_k: int = 0, top_p: float = 1.0, prefix: str = "", max_len: int | None = None,
@@ -135,17 +138,19 @@ def generate(model: LanguageModel, vocab: Vocabulary, kind: str, n: int, tempera
     else:
         start = vocab.encode(prefix or "\n")
         max_len = max_len or 400
-    prompt = torch.tensor([start] * n, dtype=torch.long, device=device)  # (n, T0)
     generator = torch.Generator().manual_seed(seed)
     never = [vocab.index[t] for t in (PAD, BOS, UNK) if t in vocab]  # tokens that are not text to write
 
     def step(tokens, state):
         logits, state = model(tokens, state)
         return logits.index_fill(-1, torch.tensor(never, device=logits.device), float("-inf")), state
-    new = sample(step, None, prompt, max_len,
-                 eos_id=vocab.eos_id if kind == "words" else None, temperature=temperature, top_k=top_k,
-                 top_p=top_p, generator=generator)
-    return [prefix + "".join(vocab.decode(ids)) for ids in new]
+    out = []
+    for done in range(0, n, SAMPLE_BATCH):  # memory stays bounded however many are asked for
+        prompt = torch.tensor([start] * min(SAMPLE_BATCH, n - done), dtype=torch.long, device=device)  # (n, T0)
+        new = sample(step, None, prompt, max_len, eos_id=vocab.eos_id if kind == "words" else None,
+                     temperature=temperature, top_k=top_k, top_p=top_p, generator=generator)
+        out += [prefix + "".join(vocab.decode(ids)) for ids in new]
+    return out
 
 
 VOWELS = set("aeiouAEIOU")
