@@ -47,6 +47,9 @@ def test_demo_prints_both_tables(capsys):
                                              f"received -1")  # checked even where the default data has its splits
       for app in ("charlm", "sentiment", "translate", "caption", "framelabel", "tag", "recognize")],
     (["lab", "--port", "99999"], None),
+    (["recognize", "train", "--height", "1000000000"],
+     "rnnlab recognize train: error: a number too large to work with (signed integer is greater than maximum); "
+     "lower the sizes given"),
     (["caption", "train", "--test", "1.5"],
      "rnnlab caption train: error: test size as a fraction must be in [0, 1); received 1.5"),
 ])

@@ -105,11 +105,13 @@ def main(argv: list[str] | None = None, apps: list[App] | None = None) -> int:
     name = " ".join(filter(None, ["rnnlab", args.command, getattr(args, "action", None)]))
     try:
         args.handler(args)
-    except (ValueError, OSError, MemoryError) as error:
+    except (ValueError, OSError, MemoryError, OverflowError) as error:  # OverflowError: a size past any machine
         if isinstance(error, OSError) and error.filename and error.strerror:  # not "[Errno 2] ...: 'path'"
             error = f"{error.filename}: {error.strerror[0].lower()}{error.strerror[1:]}"
         elif isinstance(error, MemoryError) and not str(error):
             error = "out of memory; ask for less (fewer samples, a smaller batch or model)"
+        elif isinstance(error, OverflowError):
+            error = f"a number too large to work with ({error}); lower the sizes given"
         print(f"{name}: error: {error}", file=sys.stderr)
         return 2
     except RuntimeError as error:  # an allocation torch could not make: one line, not a traceback
