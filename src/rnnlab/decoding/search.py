@@ -73,14 +73,15 @@ def greedy(step: Step, state: Any, bos: Tensor, eos_id: int, max_len: int) -> li
 MAX_ALPHA = 10.0  # past it the length penalty overflows a float for long outputs; GNMT uses 0.6-1.0
 
 
-def check_beam(beam: int, n_best: int, vocabulary: int, alpha: float = 0.0) -> None:
+def check_beam(beam: int, n_best: int, vocabulary: int | None, alpha: float = 0.0) -> None:
     """A beam of 1 to ``vocabulary`` hypotheses (a wider one could never fill: its first step has only that many
-    words to choose from, and it would only cost memory), an n-best list of 1 to ``beam``, and a length penalty
-    ``alpha`` from 0 to ``MAX_ALPHA``; else ValueError. Callers check before they repeat an encoder's memory
-    ``beam`` times."""
-    if not 1 <= beam <= vocabulary or not 1 <= n_best <= beam:
-        raise ValueError(f"beam must be from 1 to {vocabulary} (the output vocabulary's size) and n-best from 1 to "
-                         f"the beam; received beam {beam}, n-best {n_best}")
+    words to choose from, and it would only cost memory; None: no bound), an n-best list of 1 to ``beam``, and a
+    length penalty ``alpha`` from 0 to ``MAX_ALPHA``; else ValueError. Callers that know the vocabulary check
+    before they repeat an encoder's memory ``beam`` times."""
+    if not 1 <= beam <= (vocabulary or beam) or not 1 <= n_best <= beam:
+        raise ValueError(f"beam must be from 1 to {vocabulary or 'any size'}"
+                         f"{' (the output vocabulary size)' if vocabulary else ''} and n-best from 1 to the beam; "
+                         f"received beam {beam}, n-best {n_best}")
     if not 0.0 <= alpha <= MAX_ALPHA:
         raise ValueError(f"alpha (the length penalty) must be from 0 to {MAX_ALPHA:g}; received {alpha}")
 
@@ -94,8 +95,7 @@ def beam_search(step: Step, state: Any, bos: Tensor, eos_id: int, max_len: int, 
     needs per sentence (an encoder's memory) the caller repeats ``beam``
     times, sentence by sentence (``repeat_interleave``), to match.
     """
-    if beam < 1 or not 1 <= n_best <= beam:
-        raise ValueError(f"beam must be at least 1 and n-best between 1 and the beam; received {beam}, {n_best}")
+    check_beam(beam, n_best, None, alpha)
     B, K = bos.shape[0], beam
     device = bos.device
     state = map_state(lambda t: t.repeat_interleave(K, dim=0), state)  # (B*K, ...)

@@ -146,7 +146,7 @@ def generate(model: LanguageModel, vocab: Vocabulary, kind: str, n: int, tempera
         return logits.index_fill(-1, torch.tensor(never, device=logits.device), float("-inf")), state
     out = []
     for done in range(0, n, SAMPLE_BATCH):  # memory stays bounded however many are asked for
-        prompt = torch.tensor([start] * min(SAMPLE_BATCH, n - done), dtype=torch.long, device=device)  # (n, T0)
+        prompt = torch.tensor([start] * min(SAMPLE_BATCH, n - done), dtype=torch.long, device=device)  # (rows, T0)
         new = sample(step, None, prompt, max_len, eos_id=vocab.eos_id if kind == "words" else None,
                      temperature=temperature, top_k=top_k, top_p=top_p, generator=generator)
         out += [prefix + "".join(vocab.decode(ids)) for ids in new]
