@@ -19,8 +19,11 @@ def test_tied_weights_share_one_matrix():
     assert model.output.weight is model.input.weight
     logits, state = model(torch.randint(10, (2, 5)))
     assert logits.shape == (2, 5, 10)
-    with pytest.raises(ValueError, match="tied weights need an embedding of the hidden size 16; received embedding size 8"):
-        LanguageModel(10, 8, "gru", 16, tie_weights=True)
+    projected = LanguageModel(10, 8, "gru", 16, tie_weights=True)  # h_t (16) projected to the embedding's 8
+    assert projected.output.weight is projected.input.weight and projected.projection.weight.shape == (8, 16)
+    assert projected(torch.randint(10, (2, 5)))[0].shape == (2, 5, 10)
+    with pytest.raises(ValueError, match="tied weights need the full softmax"):
+        LanguageModel(10, 8, "gru", 16, tie_weights=True, softmax="adaptive", cutoffs=[4])
 
 
 @pytest.mark.parametrize("kind", CELL_KINDS)

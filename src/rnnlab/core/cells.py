@@ -80,6 +80,9 @@ class Cell(nn.Module):
     """
 
     blocks: tuple[str, ...] = ()
+    # weight drop (``rnnlab.layers.weight_drop``) sets this to the masked ``W_h`` for one call of a layer; every
+    # engine reads the recurrent matrix through ``stacked_weights``, so each one runs with the masked weight
+    dropped_W_h: Tensor | None = None
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  device=None, dtype=None) -> None:
@@ -104,7 +107,7 @@ class Cell(nn.Module):
 
     def stacked_weights(self) -> GateWeights:
         """All blocks at once: ``W_x (G*H, F)``, ``W_h (G*H, H)``, ``b (G*H,)``, blocks in ``self.blocks`` order."""
-        return GateWeights(self.W_x, self.W_h, self.b)
+        return GateWeights(self.W_x, self.W_h if self.dropped_W_h is None else self.dropped_W_h, self.b)
 
     def weights(self, block: str) -> GateWeights:
         """One block's ``(W_x, W_h, b)`` as views of the stacked parameters."""
@@ -242,10 +245,11 @@ class ElmanCell(Cell):
         self.reset_parameters()
 
     def stacked_weights(self) -> GateWeights:
-        return GateWeights(self.W_xh, self.W_hh, self.b_h)
+        return GateWeights(self.W_xh, self.W_hh if self.dropped_W_h is None else self.dropped_W_h, self.b_h)
 
     def step(self, x: Tensor, h: Tensor) -> tuple[Tensor, Tensor]:
-        h = self.f(F.linear(h, self.W_hh) + F.linear(x, self.W_xh, self.b_h))
+        W_xh, W_hh, b_h = self.stacked_weights()
+        h = self.f(F.linear(h, W_hh) + F.linear(x, W_xh, b_h))
         return h, h
 
     def engines(self) -> Engines:

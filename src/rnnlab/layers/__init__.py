@@ -10,9 +10,10 @@ length and zeroes its padded outputs; a PackedSequence is accepted too.
 
 from rnnlab.layers.base import Layer
 from rnnlab.layers.bidirectional import Bidirectional
+from rnnlab.layers.dropout import LockedDropout, WeightDrop, weight_drop
 from rnnlab.kernels.masks import length_mask
 from rnnlab.layers.lengths import reverse_padded
 from rnnlab.layers.recurrent import Recurrent
 from rnnlab.layers.stacked import Stacked
 
-__all__ = ["Layer", "Recurrent", "Bidirectional", "Stacked", "length_mask", "reverse_padded"]
+__all__ = ["Layer", "Recurrent", "Bidirectional", "Stacked", "LockedDropout", "WeightDrop", "weight_drop", "length_mask", "reverse_padded"]

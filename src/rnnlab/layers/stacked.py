@@ -16,7 +16,8 @@ class Stacked(Layer):
         layers: the layers, bottom first; each one's input size is the output
             size of the one below.
         dropout: dropout on the input of every layer but the first (torch's
-            ``nn.LSTM(dropout=...)``: between layers, not after the last).
+            ``nn.LSTM(dropout=...)``: between layers, not after the last): a
+            rate, or a module such as ``LockedDropout(p)`` (one mask a sequence).
         residual: add each layer's input to its output from the second layer
             on, ``x^{(l+1)} = layer_l(x^{(l)}) + x^{(l)}``: a remedy for vanishing
             gradients in deep RNNs. Needs equal sizes above the first layer.
@@ -24,12 +25,12 @@ class Stacked(Layer):
     State: a tuple with one state per layer.
     """
 
-    def __init__(self, layers: Sequence[Layer], dropout: float = 0.0, residual: bool = False) -> None:
+    def __init__(self, layers: Sequence[Layer], dropout: float | nn.Module = 0.0, residual: bool = False) -> None:
         super().__init__()
         layers = list(layers)
         if not layers or not all(isinstance(layer, Layer) for layer in layers):
             raise ValueError("Stacked: layers must be a non-empty list of rnnlab layers")
-        if not 0.0 <= dropout < 1.0:
+        if not isinstance(dropout, nn.Module) and not 0.0 <= dropout < 1.0:
             raise ValueError(f"Stacked: dropout must be in [0, 1); received {dropout}")
         for k in range(1, len(layers)):
             below, layer = layers[k - 1], layers[k]
@@ -40,7 +41,7 @@ class Stacked(Layer):
                 raise ValueError(f"Stacked: residual=True needs layer {k} to keep its size; "
                                  f"it maps {layer.input_size} to {layer.output_size}")
         self.layers = nn.ModuleList(layers)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = dropout if isinstance(dropout, nn.Module) else nn.Dropout(dropout)
         self.residual = residual
         self.input_size = layers[0].input_size
         self.output_size = layers[-1].output_size
@@ -63,7 +64,7 @@ class Stacked(Layer):
 
     def extra_repr(self) -> str:
         parts = []
-        if self.dropout.p:
+        if getattr(self.dropout, "p", 0):
             parts.append(f"dropout={self.dropout.p}")
         if self.residual:
             parts.append("residual=True")

@@ -35,6 +35,24 @@ def make_input(vocab_size: int, embedding_dim: int, padding_idx: int | None = No
     return nn.Embedding(vocab_size, embedding_dim, padding_idx=padding_idx)
 
 
+def embedding_dropout(embedding: nn.Embedding, tokens: Tensor, p: float) -> Tensor:
+    r"""``embedding(tokens)`` with embedding dropout (Gal & Ghahramani 2016): whole words dropped.
+
+    .. math:: e_t = \frac{m_{w_t}}{1 - p} E[w_t], \qquad m_w \sim \mathrm{Bernoulli}(1 - p)
+
+    one ``m_w`` per vocabulary word per call, so a dropped word is gone from
+    every place it occurs in the batch. The same as multiplying the rows of
+    ``E`` by the mask, without touching the ``(V, E)`` matrix. The identity in eval mode.
+    """
+    if not 0.0 <= p < 1.0:
+        raise ValueError(f"embedding dropout must be in [0, 1); received {p}")
+    x = embedding(tokens)  # (B, T, E)
+    if not embedding.training or p == 0.0:
+        return x
+    mask = x.new_empty(embedding.num_embeddings).bernoulli_(1.0 - p).div_(1.0 - p)  # (V,)
+    return x * mask[tokens].unsqueeze(-1)
+
+
 def pretrained_embedding(tokens: list[str], words: list[str], vectors: Tensor, freeze: bool = False,
                          padding_idx: int | None = None, seed: int = 0) -> tuple[nn.Embedding, int]:
     """An embedding whose row for ``tokens[k]`` is that word's pretrained vector, and how many were found.

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from torch.nn import Module
+
 from rnnlab.core import CELL_KINDS, make_cell
 from rnnlab.layers import Bidirectional, Recurrent, Stacked
 
 __all__ = ["CELL_KINDS", "make_cell", "make_stack"]
 
 
-def make_stack(kind: str, input_size: int, hidden_size: int, num_layers: int = 1, dropout: float = 0.0,
+def make_stack(kind: str, input_size: int, hidden_size: int, num_layers: int = 1, dropout: float | Module = 0.0,
                bidirectional: bool = False, residual: bool = False, engine: str = "auto") -> Stacked:
     """``num_layers`` layers of ``kind`` cells; each bidirectional layer concatenates its two directions.
 
-    ``engine`` chooses how each layer runs (see ``Recurrent``)."""
+    ``engine`` chooses how each layer runs (see ``Recurrent``); ``dropout`` between layers is a rate or a
+    module (see ``Stacked``)."""
     if num_layers < 1:
         raise ValueError(f"layers must be at least 1; received {num_layers}")
     if hidden_size < 1:
