@@ -4,7 +4,7 @@
     python benchmarks/bench_charlm.py shakespeare  # ../shared/data/tinyshakespeare: last 10% held out, 30 min
     python benchmarks/bench_charlm.py default      # the embedded English words, the README's main job
 
-Each case trains with ``rnnlab.apps.charlm`` exactly as the command line
+Each case trains with ``rnnlab.apps.lm`` exactly as the command line
 would, and appends its numbers (test nats/char, bits/char, training time) to
 ``docs/charlm.json``; ``--markdown`` rewrites docs/charlm.md from that file.
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from machine import describe, markdown, run_benchmark
 
-from rnnlab.apps import charlm
+from rnnlab.apps import lm
 from rnnlab.training import TrainConfig
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,17 +28,17 @@ RESULTS = ROOT / "docs" / "charlm.json"
 CASES = {
     "default": dict(
         target="README main job: under 3 minutes, most samples new",
-        config=charlm.CharLMConfig()),
+        config=lm.CharLMConfig()),
     "names": dict(
         target="test <= 1.92 nats/char (small transformer); trigram 2.23",
-        config=charlm.CharLMConfig(
+        config=lm.CharLMConfig(
             data=str(DATA / "names" / "names.txt"), format="words", validation=1000, test=1000, split_seed=0,
             cell="lstm", layers=2, hidden_size=384, embedding_dim=64, dropout=0.35,
             train=TrainConfig(epochs=30, lr=2e-3, schedule="cosine", early_stopping=5))),
     "shakespeare": dict(
         target="test <= 1.47 nats/char on the last 10% within 30 minutes; 5-gram 1.75 "
                "(train on the first 90%, the last 10% also selects the model, as char-rnn and nanoGPT do)",
-        config=charlm.CharLMConfig(
+        config=lm.CharLMConfig(
             data=str(DATA / "tinyshakespeare" / "input.txt"), format="text", validation=0, test=0.1,
             cell="lstm", layers=2, hidden_size=512, embedding_dim=64, dropout=0.25, batch_size=64, bptt=100,
             samples=1, train=TrainConfig(epochs=100, lr=2e-3, schedule="plateau", max_minutes=30))),
@@ -51,7 +51,7 @@ def run_case(name: str, out: Path, progress: bool) -> dict:
     if config.data and not Path(config.data).exists():
         sys.exit(f"{config.data} is absent: this benchmark needs ../shared/data")
     start = time.perf_counter()
-    result = charlm.train(config)
+    result = lm.CHARLM.train(config)
     seconds = time.perf_counter() - start
     return {"case": name, "target": case["target"], "seconds": round(seconds, 1), "test": result.test,
             "validation": result.validation, "novelty": result.novelty, "samples": result.samples[:20],

@@ -88,7 +88,7 @@ def _app_row(label: str, tokens: int, rnnlab_run, path: Path, feed: dict, output
 
 def bench_apps(runs: dict, reps: int, folder: Path) -> list[dict]:
     """Each application's exported model (``rnnlab export``, the default runs) on a batch of its own inputs."""
-    from rnnlab.apps import charlm, framelabel, sentiment, tag, translate
+    from rnnlab.apps import lm, framelabel, sentiment, tag, translate
     from rnnlab.apps.framelabel.tasks import video_batch
     from rnnlab.apps.tag.app import encoder_of
     from rnnlab.apps.translate.app import vocabularies
@@ -107,8 +107,8 @@ def bench_apps(runs: dict, reps: int, folder: Path) -> list[dict]:
                              lambda: trained.model(tokens, lengths), folder / "sentiment.onnx",
                              {"tokens": tokens, "lengths": lengths}, "probs", reps))
     if "charlm" in runs:
-        trained = charlm.APP.load(runs["charlm"])
-        charlm.APP.export(trained, folder / "charlm.onnx")
+        trained = lm.CHARLM.load(runs["charlm"])
+        lm.CHARLM.export(trained, folder / "charlm.onnx")
         V = len(Vocabulary.from_json(trained.meta["vocab"]))
         tokens = torch.randint(4, V, (64, 100), generator=generator)
         rows.append(_app_row("language model step function (B=64, T=100)", tokens.numel(),

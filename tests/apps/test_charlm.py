@@ -7,8 +7,8 @@ import math
 import pytest
 import torch
 
-from rnnlab.apps import charlm
-from rnnlab.apps.charlm.data import load_corpus
+from rnnlab.apps import lm
+from rnnlab.apps.lm.data import load_corpus
 from rnnlab.cli.main import main
 from rnnlab.training import TrainConfig
 from rnnlab.training.checkpoint import load_checkpoint, prefixed, save_checkpoint
@@ -52,10 +52,10 @@ def test_word_list_and_text_corpora(words_file, text_file):
 
 
 def test_learns_a_small_word_list_far_below_uniform(words_file, tmp_path):
-    config = charlm.CharLMConfig(data=str(words_file), validation=50, test=50, hidden_size=64, embedding_dim=16,
+    config = lm.CharLMConfig(data=str(words_file), validation=50, test=50, hidden_size=64, embedding_dim=16,
                                  batch_size=32, samples=30, out=str(tmp_path / "run"),
                                  train=TrainConfig(epochs=12, lr=0.01, progress=False, tensorboard=False, device="cpu"))
-    result = charlm.train(config)
+    result = lm.CHARLM.train(config)
     V = 26 + 1  # letters actually used are fewer; log(27) is a generous uniform bound
     assert result.test["loss"] < 0.5 * math.log(V)
     assert result.test["bits_per_char"] == pytest.approx(result.test["loss"] / math.log(2))
@@ -78,7 +78,7 @@ def test_cli_train_sample_eval(words_file, tmp_path, capsys):
     lines = capsys.readouterr().out.split()
     assert len(lines) == 4 and all(w.startswith("ki") for w in lines)
     with pytest.MonkeyPatch.context() as patch:  # many samples are drawn a batch at a time: memory stays bounded
-        patch.setattr("rnnlab.apps.charlm.app.SAMPLE_BATCH", 3)
+        patch.setattr("rnnlab.apps.lm.app.SAMPLE_BATCH", 3)
         assert main(["charlm", "sample", str(out), "--n", "7", "--prefix", "ki", "--temperature", "0.5"]) == 0
         batched = capsys.readouterr().out.split()
         assert len(batched) == 7 and all(w.startswith("ki") for w in batched)

@@ -24,7 +24,7 @@ from fuzzing import FUZZ
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rnnlab.apps.charlm.data import load_corpus
+from rnnlab.apps.lm.data import load_corpus
 from rnnlab.apps.framelabel import FrameConfig
 from rnnlab.apps.framelabel.data import load_frame_data
 from rnnlab.apps.recognize import RecognizeConfig

@@ -8,7 +8,7 @@ import torch
 
 pytest.importorskip("onnxruntime")
 
-from rnnlab.apps import caption, charlm, framelabel, sentiment, tag, translate  # noqa: E402
+from rnnlab.apps import caption, lm, framelabel, sentiment, tag, translate  # noqa: E402
 from rnnlab.apps.tag.app import encoder_of as tag_encoder  # noqa: E402
 from rnnlab.apps.framelabel.tasks import label_videos, video_batch  # noqa: E402
 from rnnlab.cli.main import main  # noqa: E402
@@ -46,7 +46,7 @@ def test_sentiment_exports_and_equals_predict(changes, tmp_path, capsys):
 def test_language_model_exports_its_step_function(cell, layers, text, tmp_path, capsys):
     run, source = tmp_path / "lm", tmp_path / "play.txt"
     source.write_text("the cat sat on the mat and the dog ate the hat\n" * 40, encoding="utf-8")
-    charlm.train(charlm.CharLMConfig(data=str(source) if text else None, format="text" if text else "auto",
+    lm.CHARLM.train(lm.CharLMConfig(data=str(source) if text else None, format="text" if text else "auto",
                                      words=300, cell=cell, layers=layers, hidden_size=8, embedding_dim=4, samples=0,
                                      out=str(run), train=QUICK))
     assert main(["export", str(run), "--out", str(tmp_path / "lm.onnx")]) == 0
@@ -55,11 +55,35 @@ def test_language_model_exports_its_step_function(cell, layers, text, tmp_path, 
     assert sorted(side["state"]) == sorted(f"{k}_l{n}" for n in range(layers) for k in kinds)
     index = {t: k for k, t in enumerate(side["tokens"])}
     ids = torch.tensor([[index[c] for c in "the mat"] if text else [side["bos_id"]] + [index[c] for c in "them"]])
-    trained = charlm.APP.load(run)
+    trained = lm.CHARLM.load(run)
     with torch.no_grad():
         whole, _ = trained.model(ids, None)
     state = zero_state(tmp_path / "lm.onnx", 1)
     for t in range(ids.shape[1]):  # one token at a time, the state fed back
+        got = run_onnx(tmp_path / "lm.onnx", {"tokens": ids[:, t:t + 1], **state})
+        torch.testing.assert_close(got["logits"][0, 0], whole[0, t], atol=1e-4, rtol=1e-4)
+        state = {f"{n}_in": got[n] for n in side["state"]}
+
+
+@pytest.mark.parametrize("softmax", ["adaptive", "tied"])
+def test_word_language_model_exports_with_its_softmax(softmax, tmp_path):
+    """The word-level model's adaptive softmax (or tied weights through a projection) in the ONNX file: the same
+    log-probabilities as ``lm`` computes, one word at a time with the state fed back."""
+    run, source = tmp_path / "lm", tmp_path / "words.txt"
+    source.write_text("".join(f"the cat {w} on the mat and a dog ate {w} hat .\n" for w in
+                              ("sat", "lay", "ran", "slept", "stood")) * 30, encoding="utf-8")
+    lm.train(lm.LMConfig(data=str(source), hidden_size=16, embedding_dim=8, min_freq=1, samples=0, out=str(run),
+                         softmax="full" if softmax == "tied" else "adaptive", tie_weights=softmax == "tied",
+                         cutoffs=(6, 10) if softmax == "adaptive" else None, train=QUICK))
+    assert main(["export", str(run), "--out", str(tmp_path / "lm.onnx")]) == 0
+    side = json.loads((tmp_path / "lm.json").read_text())
+    assert side["unit"] == "word" and side["app"] == "lm"
+    index = {t: k for k, t in enumerate(side["tokens"])}
+    ids = torch.tensor([[index[w] for w in "the cat sat on the mat".split()]])
+    with torch.no_grad():
+        whole, _ = lm.APP.load(run).model(ids, None)
+    state = zero_state(tmp_path / "lm.onnx", 1)
+    for t in range(ids.shape[1]):
         got = run_onnx(tmp_path / "lm.onnx", {"tokens": ids[:, t:t + 1], **state})
         torch.testing.assert_close(got["logits"][0, 0], whole[0, t], atol=1e-4, rtol=1e-4)
         state = {f"{n}_in": got[n] for n in side["state"]}
@@ -153,7 +177,7 @@ def test_export_errors_are_one_line(tmp_path, capsys):
                                         channels=(8,), hidden_size=8, embedding_dim=4, sheet=0, out=str(run),
                                         train=QUICK))
     assert main(["export", str(run), "--out", str(tmp_path / "pics.onnx")]) == 2
-    assert "the caption application has no ONNX export yet (these have: charlm, sentiment, translate, framelabel, " \
+    assert "the caption application has no ONNX export yet (these have: charlm, lm, sentiment, translate, framelabel, " \
            "tag)" in capsys.readouterr().err
     assert main(["export", str(tmp_path / "nothing"), "--out", str(tmp_path / "x.onnx")]) == 2
     assert "not a readable rnnlab checkpoint" in capsys.readouterr().err

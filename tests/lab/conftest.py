@@ -2,7 +2,7 @@
 
 import pytest
 
-from rnnlab.apps import caption, charlm, framelabel, recognize, sentiment, tag, translate
+from rnnlab.apps import caption, lm, framelabel, recognize, sentiment, tag, translate
 from rnnlab.training import TrainConfig
 
 QUICK = TrainConfig(epochs=1, progress=False, tensorboard=False, device="cpu")
@@ -11,7 +11,7 @@ QUICK = TrainConfig(epochs=1, progress=False, tensorboard=False, device="cpu")
 @pytest.fixture(scope="session")
 def runs_folder(tmp_path_factory):
     folder = tmp_path_factory.mktemp("runs")
-    charlm.train(charlm.CharLMConfig(words=2000, hidden_size=32, embedding_dim=8, samples=0,
+    lm.CHARLM.train(lm.CharLMConfig(words=2000, hidden_size=32, embedding_dim=8, samples=0,
                                      out=str(folder / "lm"), train=QUICK))
     sentiment.train(sentiment.SentimentConfig(embedding_dim=8, hidden_size=8, out=str(folder / "sent"), train=QUICK))
     translate.train(translate.TranslateConfig(generated_train=300, generated_validation=30, generated_test=30,

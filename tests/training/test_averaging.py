@@ -5,7 +5,7 @@ import torch
 from toy import CountingTask, toy_model
 
 from rnnlab.training import TrainConfig, fit
-from rnnlab.training.averaging import WeightAverage
+from rnnlab.training.averaging import WeightAverage, non_monotone
 from rnnlab.training.checkpoint import load_checkpoint
 
 QUIET = dict(progress=False, tensorboard=False, device="cpu", log_every=2)
@@ -68,3 +68,31 @@ def test_monitor_picks_the_best_epoch_by_the_named_metric(tmp_path):
         TrainConfig(monitor_mode="up")
     with pytest.raises(ValueError, match="average"):
         TrainConfig(average=1.0)
+
+
+def test_the_arithmetic_mean_of_the_iterates_and_ntasgds_trigger():
+    model = torch.nn.Linear(2, 1)
+    average = WeightAverage(model, None)  # averaged SGD: every iterate since it was made counts alike
+    iterates = [model.weight.detach().clone()]
+    for _ in range(7):
+        with torch.no_grad():
+            model.weight.mul_(1.5).add_(0.3)
+        average.update(model)
+        iterates.append(model.weight.detach().clone())
+    torch.testing.assert_close(average.shadow["weight"], torch.stack(iterates[1:]).mean(0))
+    # worse than the best of all but the last 2 validations: averaging starts
+    assert not non_monotone([5.0, 4.0, 3.0], 2) and not non_monotone([5.0, 4.0, 3.0, 3.5], 2)
+    assert non_monotone([5.0, 4.0, 3.0, 3.5, 3.2, 3.1], 2) and not non_monotone([5.0, 4.0, 3.0, 3.5, 3.2, 2.9], 2)
+
+
+def test_ntasgd_averages_after_the_validation_loss_stalls_and_resumes_so(tmp_path):
+    """NT-ASGD through the fit loop: validations every few steps, averaging switched on by the trigger, the
+    averaged weights validated and kept, and a resumed run equal to an uninterrupted one."""
+    config = TrainConfig(epochs=3, optimizer="ntasgd", lr=10.0, nonmono=1, validate_every=3, **QUIET)  # it stalls
+    whole = fit(toy_model(), CountingTask(), config, tmp_path / "a", {"app": "toy"})
+    assert whole.progress.averaging_from > 0 and len(whole.progress.history) > 3
+    fit(toy_model(), CountingTask(), TrainConfig(**{**config.to_json(), "max_steps": 10}), tmp_path / "b",
+        {"app": "toy"})
+    resumed = fit(toy_model(), CountingTask(), config, tmp_path / "b", {"app": "toy"}, resume=True)
+    for k, v in whole.model.state_dict().items():
+        torch.testing.assert_close(resumed.model.state_dict()[k], v, rtol=0, atol=0)

@@ -128,7 +128,7 @@ def test_an_existing_run_is_never_overwritten(tmp_path):
 
 @pytest.mark.parametrize("optimizer", OPTIMIZERS)
 def test_every_optimizer_trains(tmp_path, optimizer):
-    lr = 0.5 if optimizer in ("sgd", "adagrad") else 0.01
+    lr = {"sgd": 0.5, "adagrad": 0.5, "ntasgd": 3.0}.get(optimizer, 0.01)  # ntasgd: SGD without momentum
     config = TrainConfig(epochs=2, optimizer=optimizer, lr=lr, weight_decay=1e-4, **QUIET)
     result = fit(toy_model(), CountingTask(), config, tmp_path, {"app": "toy"})
     assert result.test["loss"] < 0.8 * math.log(7)

@@ -5,13 +5,13 @@ import torch
 
 import rnnlab.training.resources as resources
 import rnnlab.training.runner as runner
-from rnnlab.apps import charlm, sentiment
+from rnnlab.apps import lm, sentiment
 from rnnlab.cli.main import main
 from rnnlab.models import LanguageModel
 
 
 def test_a_model_too_large_is_refused_without_allocating_it(monkeypatch):
-    config = charlm.CharLMConfig(hidden_size=200_000, layers=2)
+    config = lm.CharLMConfig(hidden_size=200_000, layers=2)
     torch.manual_seed(3)
     with pytest.raises(MemoryError) as error:  # 1.4 TB of parameters: building it for real would fail
         resources.check_model_memory(lambda: LanguageModel(30, 32, "lstm", 200_000, 2), config,
@@ -60,10 +60,10 @@ def small_sentiment(tmp_path, **kw):
 def small_text_model(tmp_path):
     text = tmp_path / "corpus.txt"
     text.write_text("It was the best of times, it was the worst of times. " * 60, encoding="utf-8")
-    config = charlm.CharLMConfig(data=str(text), format="text", embedding_dim=8, hidden_size=16, batch_size=8,
+    config = lm.CharLMConfig(data=str(text), format="text", embedding_dim=8, hidden_size=16, batch_size=8,
                                  bptt=20, out=str(tmp_path / "run"))
-    prepared = charlm.APP.prepare(config, None)
-    return config, charlm.APP.task(config, prepared), charlm.APP.build_model(config, prepared.meta).train()
+    prepared = lm.CHARLM.prepare(config, None)
+    return config, lm.CHARLM.task(config, prepared), lm.CHARLM.build_model(config, prepared.meta).train()
 
 
 @pytest.mark.parametrize("small", [small_sentiment, small_text_model], ids=["bucketed", "text-stream"])

@@ -47,7 +47,7 @@ def _names(text: str) -> tuple[str, ...]:
 
 # how a flag reads each annotation an option field may have
 TYPES = {"int": int, "int | None": int, "float": float, "float | None": float, "str": str, "str | None": str,
-         "float | int": _size, "tuple[int, ...]": _ints, "tuple[int, int]": _ints,
+         "float | int": _size, "tuple[int, ...]": _ints, "tuple[int, ...] | None": _ints, "tuple[int, int]": _ints,
          "tuple[int, int] | None": _ints, "tuple[int, int, int]": _ints, "tuple[str, ...]": _names}
 
 

@@ -4,7 +4,8 @@
 ``['it', "'s", 'not', 'good', ',', 'is', "n't", 'it', '?']``: the same tokens as
 the Stanford Sentiment Treebank's own files, so raw text a user types meets a
 model trained on them in the same form. Text already tokenised that way
-comes back unchanged (``-lrb-``, ``...`` and ``--`` stay whole).
+comes back unchanged (``-lrb-``, ``...`` and ``--`` stay whole), and so does
+the ``<unk>`` of corpora published with their rare words replaced (Penn Treebank, WikiText).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import re
 
 _NOT = re.compile(r"(\w)(n't)\b")
 _CLITIC = re.compile(r"(\w)('(?:s|re|ve|ll|d|m))\b")
-_TOKEN = re.compile(r"-[lr][rcs]b-|\.\.\.|--|``|''|n't|'(?:s|re|ve|ll|d|m)\b|\w+(?:[-']\w+)*|\S")
+_TOKEN = re.compile(r"<unk>|-[lr][rcs]b-|\.\.\.|--|``|''|n't|'(?:s|re|ve|ll|d|m)\b|\w+(?:[-']\w+)*|\S")
 
 
 def tokenize(text: str) -> list[str]:

@@ -262,15 +262,43 @@ def language_model(model):
     graph = Graph()
     x = _embedding(graph, model.input, "tokens")
     h, states = stack(graph, model.rnn, x, "", initial="_in")
-    W, b = _array(model.output.weight), _array(model.output.bias)
-    graph.node("Add", [graph.node("MatMul", [h, graph.const("W_hy", W.T)])[0], graph.const("b_y", b)], ["logits"])
+    if model.projection is not None:  # tied weights of another size: W_p h_t first
+        h = graph.node("MatMul", [h, graph.const("W_p", _array(model.projection.weight).T)])[0]
+    if model.adaptive is not None:
+        _adaptive_log_prob(graph, model.adaptive, h, "logits")
+        V = model.adaptive.n_classes
+    else:
+        W, b = _array(model.output.weight), _array(model.output.bias)
+        graph.node("Add", [graph.node("MatMul", [h, graph.const("W_hy", W.T)])[0], graph.const("b_y", b)], ["logits"])
+        V = W.shape[0]
     for inner, name in states:
         graph.node("Identity", [inner], [name])
     H = model.rnn.output_size
     state = [helper.make_tensor_value_info(name, TensorProto.FLOAT, ["batch", H]) for _, name in states]
     return _model(graph, [helper.make_tensor_value_info("tokens", TensorProto.INT64, ["batch", "time"])] +
                   [helper.make_tensor_value_info(v.name + "_in", TensorProto.FLOAT, ["batch", H]) for v in state],
-                  [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", "time", W.shape[0]])] + state)
+                  [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", "time", V])] + state)
+
+
+def _adaptive_log_prob(graph: Graph, adaptive, h: str, out: str) -> None:
+    """``torch.nn.AdaptiveLogSoftmaxWithLoss.log_prob`` of ``h (B, T, D)``: the head's log-softmax over the
+    shortlist and one entry a cluster, and each cluster's words at their cluster's log-probability plus their
+    own log-softmax within it; ``out (B, T, V)``."""
+    def matmul(x: str, linear, stem: str) -> str:
+        y = graph.node("MatMul", [x, graph.const(stem, _array(linear.weight).T)])[0]
+        return y if linear.bias is None else graph.node("Add", [y, graph.const(f"{stem}_b", _array(linear.bias))])[0]
+
+    def columns(x: str, start: int, end: int) -> str:
+        return graph.node("Slice", [x, graph.const("start", np.array([start])), graph.const("end", np.array([end])),
+                                    graph.const("axis", np.array([-1]))])[0]
+    head = graph.node("LogSoftmax", [matmul(h, adaptive.head, "W_head")], axis=-1)[0]
+    short = adaptive.shortlist_size
+    parts = [columns(head, 0, short)]
+    for k, tail in enumerate(adaptive.tail):
+        within = graph.node("LogSoftmax", [matmul(matmul(h, tail[0], f"W_tail{k}_in"), tail[1], f"W_tail{k}_out")],
+                            axis=-1)[0]
+        parts.append(graph.node("Add", [within, columns(head, short + k, short + k + 1)])[0])
+    graph.node("Concat", parts, [out], axis=-1)
 
 
 def _linear(graph: Graph, x: str, layer, stem: str) -> str:

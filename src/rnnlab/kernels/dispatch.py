@@ -21,7 +21,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from rnnlab.core import LSTMState
+from rnnlab.core import LSTMState, map_state
 from rnnlab.kernels.elman import ElmanFunction
 from rnnlab.kernels.fused import held_sequence, holds, torch_sequence
 from rnnlab.kernels.gru import GRUFunction
@@ -104,13 +104,20 @@ def choose_engine(engine: str, cell, x: Tensor, lengths: Tensor | None = None) -
         return "torch"  # cuDNN; the hand kernels' time loop is launch-bound on a GPU
     if x.dim() == 3 and x.shape[1] == 1 and not _wants_grad(cell, x):
         return "bptt"  # one step without a gradient: a few operations beat a fused call's set-up
-    if runs.fused == "lstm":
-        return "torch" if x.dtype == torch.float32 else "bptt"  # oneDNN is the fastest float32 LSTM
+    if runs.fused == "lstm":  # oneDNN is the fastest float32 LSTM, and runs autocast's bfloat16 itself
+        return "torch" if x.dtype == torch.float32 or torch.is_autocast_enabled(x.device.type) else "bptt"
     return "bptt" if _wants_grad(cell, x) else "torch"  # Elman, torch's GRU: hand BPTT trains faster, torch infers faster
 
 
 def run_sequence(engine: str, cell, x: Tensor, state, lengths: Tensor | None):
-    """``(y: (B, T, H), final_state)`` for ``x: (B, T, F)``, an initial state and optional lengths."""
+    """``(y: (B, T, H), final_state)`` for ``x: (B, T, F)``, an initial state and optional lengths.
+
+    Under autocast, torch's fused kernels take its lower precision themselves; the hand kernels run in the
+    weights' own dtype (the input and state cast to it, autocast off inside), so that nothing mixes dtypes."""
+    if torch.is_autocast_enabled(x.device.type) and engine != "torch":
+        dtype = cell.stacked_weights().W_x.dtype
+        with torch.autocast(x.device.type, enabled=False):
+            return run_sequence(engine, cell, x.to(dtype), map_state(lambda t: t.to(dtype), state), lengths)
     if engine == "torch":
         return torch_sequence(cell, x, state, lengths)
     if engine == "segments":

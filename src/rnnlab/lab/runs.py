@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rnnlab.apps import REGISTRY, registered
+from rnnlab.apps import registered
 from rnnlab.training.checkpoint import CheckpointError
 from rnnlab.training.runner import App, Trained
 
@@ -132,7 +132,7 @@ class Runs:
             for folder in self.folders:
                 for path in [folder, *sorted(p for p in folder.iterdir() if p.is_dir())] if folder.is_dir() else []:
                     record = next(filter(None, (_record(path / n) for n in ("best.json", "last.json"))), None)
-                    if record and record.get("app") in REGISTRY:
+                    if record and record.get("app") in self.apps:
                         seen[path.resolve()] = record["app"]
             by_path = {run.path: run for run in self._runs.values()}
             runs: dict[str, Run] = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
@@ -124,6 +125,10 @@ class LanguageModel(nn.Module):
             if not cutoffs or cutoffs != sorted(set(cutoffs)) or cutoffs[0] < 1 or cutoffs[-1] > vocab_size - 1:
                 raise ValueError(f"cutoffs must rise strictly between 1 and {vocab_size - 1} (the vocabulary "
                                  f"holds {vocab_size} tokens); received {cutoffs}")
+            if features // 4 ** len(cutoffs) < 1:  # cluster k reads features // 4^k dimensions
+                raise ValueError(f"an adaptive softmax of {len(cutoffs)} tail cluster(s) needs at least "
+                                 f"{4 ** len(cutoffs)} output features; the model gives {features} (fewer cutoffs, "
+                                 f"or a larger hidden size)")
             self.adaptive = nn.AdaptiveLogSoftmaxWithLoss(features, vocab_size, cutoffs, div_value=4.0)
             self.output = None
         else:
@@ -161,7 +166,8 @@ class LanguageModel(nn.Module):
         keep = targets != IGNORE
         if self.adaptive is None:
             return F.cross_entropy(self.output(flat[keep]).float(), targets[keep], reduction="none")
-        return -self.adaptive(flat[keep], targets[keep]).output.float()
+        with torch.autocast(flat.device.type, enabled=False):  # torch's adaptive softmax mixes no dtypes
+            return -self.adaptive(flat[keep].float(), targets[keep]).output
 
     def loss(self, h: Tensor, targets: Tensor) -> tuple[Tensor, int]:
         """The training loss of the outputs ``h (B, T, H)`` (from ``hidden``) against ``targets (B, T)``: the mean
@@ -172,10 +178,13 @@ class LanguageModel(nn.Module):
         penalty = activation_penalty(dropped, h, reg.ar, reg.tar) if self.training and (reg.ar or reg.tar) else 0.0
         return nll.mean() + penalty, nll.numel()
 
-    def forward(self, tokens: Tensor, state=None, lengths: Tensor | None = None) -> tuple[Tensor, object]:
-        """``tokens: (B, T)`` ids -> ``scores: (B, T, V)`` (see ``scores``) and the final state."""
+    def forward(self, tokens: Tensor, state=None, lengths: Tensor | None = None,
+                scores: bool = True) -> tuple[Tensor, object]:
+        """``tokens: (B, T)`` ids -> ``scores: (B, T, V)`` (see ``scores``) and the final state; with
+        ``scores=False`` the top layer's outputs ``h`` instead (``hidden``), for ``loss``: training through a
+        wrapper that only calls ``forward`` (DistributedDataParallel) never builds the ``(B, T, V)`` scores."""
         h, state = self.hidden(tokens, state, lengths)
-        return self.scores(self.features(h)), state
+        return (self.scores(self.features(h)), state) if scores else (h, state)
 
     def initial_state(self, batch: int, *, device=None, dtype=None):
         return self.rnn.initial_state(batch, device=device, dtype=dtype)

@@ -24,7 +24,7 @@ import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
-from rnnlab.training.averaging import WeightAverage
+from rnnlab.training.averaging import WeightAverage, non_monotone
 from rnnlab.training.checkpoint import flatten, load_checkpoint, prefixed, save_checkpoint, unflatten
 from rnnlab.training.clipping import Clipper
 from rnnlab.training.diagnostics import Watch, diagnose, layer_norms, reach, watch
@@ -68,6 +68,8 @@ class TrainConfig(Config):
     optimizer: str = option("adam", "", choices=OPTIMIZERS)
     lr: float = option(2e-3, "learning rate")
     momentum: float = option(0.9, "for sgd and rmsprop")
+    nonmono: int = option(5, "ntasgd: start averaging the weights when the validation loss is worse than the best "
+                             "of all but the last N validations", metavar="N")
     weight_decay: float = option(0.0, "L2 regularisation")
     schedule: str = option("constant", "learning-rate schedule", choices=SCHEDULES)
     warmup_steps: int = option(0, "linear warm-up steps")
@@ -80,6 +82,10 @@ class TrainConfig(Config):
     monitor_mode: str = option("min", "whether lower or higher --monitor is better", choices=("min", "max"))
     average: float = option(0.0, "validate and keep an exponential moving average of the weights with this "
                                  "decay, e.g. 0.999; 0: off")
+    precision: str = option("fp32", "training arithmetic: fp32, or bf16 autocast (matrix products in bfloat16; "
+                                    "validation and test stay in float32)", choices=("fp32", "bf16"))
+    validate_every: int = option(0, "also validate (and keep the best weights) every N steps; 0: at the end of "
+                                    "each epoch only", metavar="N")
     seed: int = option(0, "random seed: the model's initial weights, the data order, dropout")
     device: str = option("auto", "auto (cuda if available), cpu, cuda, cuda:N")
     max_steps: int | None = option(None, "stop after this many optimiser steps (a checkpoint is written)",
@@ -103,11 +109,15 @@ class TrainConfig(Config):
             raise ValueError(f"max steps must be at least 1; received {self.max_steps}")
         if self.max_minutes is not None and not self.max_minutes > 0:
             raise ValueError(f"max minutes must be positive; received {self.max_minutes}")
-        for name in ("warmup_steps", "early_stopping", "checkpoint_every", "diagnostics"):
+        for name in ("warmup_steps", "early_stopping", "checkpoint_every", "diagnostics", "validate_every"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name.replace('_', ' ')} must not be negative; received {getattr(self, name)}")
-        if self.log_every < 1 or self.nan_patience < 1:
-            raise ValueError("log every and nan patience must be at least 1")
+        if self.log_every < 1 or self.nan_patience < 1 or self.nonmono < 1:
+            raise ValueError("log every, nan patience and nonmono must be at least 1")
+        if self.precision not in ("fp32", "bf16"):
+            raise ValueError(f"precision must be fp32 or bf16; received {self.precision!r}")
+        if self.average and self.optimizer == "ntasgd":
+            raise ValueError("ntasgd averages the weights itself; leave out --average")
         if not (self.average == 0.0 or 0.0 < self.average < 1.0):
             raise ValueError(f"average (the decay of the weight average) must be 0 (off) or in (0, 1); "
                              f"received {self.average}")
@@ -136,6 +146,9 @@ class Progress:
     best_epoch: int = -1
     bad_epochs: int = 0
     seconds: float = 0.0
+    history: list[float] = field(default_factory=list)  # every validation loss, in order (ntasgd's trigger)
+    averaging_from: int = -1  # ntasgd: the step at which averaging started; -1: not yet
+    history_step: int = -1  # the step of the last validation
 
 
 @dataclass
@@ -173,6 +186,8 @@ class _Trainer:
         self.warned: set[str] = set()
         self.guard = NonFiniteGuard(config.nan_patience)
         self.average = WeightAverage(self.model, config.average) if config.average else None
+        self.autocast = torch.autocast(self.device.type, dtype=torch.bfloat16) if config.precision == "bf16" \
+            else nullcontext()
         self.progress = Progress()
         self.window, self.clipped_before = self._new_window(), 0
         self.log = MetricsLog(self.run_dir, config.tensorboard) if self.dist.main else None
@@ -219,6 +234,8 @@ class _Trainer:
         self.schedule.load_state_dict(unflatten(skeleton["schedule"], tensors))
         counters = meta["counters"]
         self.progress = Progress(**counters["progress"])
+        if self.progress.averaging_from >= 0:  # ntasgd had started averaging
+            self.average = WeightAverage(self.model, None)
         self.clipper.steps, self.clipper.clipped = counters["clipper"]
         self.guard.skipped, self.guard.in_a_row = counters["guard"]
         window = dict(counters.get("window") or self._new_window())
@@ -243,7 +260,8 @@ class _Trainer:
         every = self.config.diagnostics
         looking = bool(every) and self.progress.step % every == 0 and self.log is not None
         with (watch(self.model) if looking else nullcontext()) as seen:
-            loss, count = self.task.loss(self.wrapped, batch)
+            with self.autocast:
+                loss, count = self.task.loss(self.wrapped, batch)
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
         layers = layer_norms(self.model) if looking else None
@@ -254,7 +272,13 @@ class _Trainer:
             self.optimizer.zero_grad(set_to_none=True)
             window["skipped"] += 1
             return
+        scale = self.task.lr_scale(batch) if hasattr(self.task, "lr_scale") else 1.0
+        rates = [group["lr"] for group in self.optimizer.param_groups]
+        for group in self.optimizer.param_groups:  # a task's longer or shorter batch takes a larger or smaller step
+            group["lr"] *= scale
         self.optimizer.step()
+        for group, lr in zip(self.optimizer.param_groups, rates):
+            group["lr"] = lr
         if self.average is not None:
             self.average.update(self.model)
         if not isinstance(self.schedule, torch.optim.lr_scheduler.ReduceLROnPlateau):
@@ -324,6 +348,10 @@ class _Trainer:
                     if self.window["steps"] >= config.log_every:
                         bar.set_postfix(loss=f"{self.window['loss'] / max(1, self.window['count']):.3f}")
                         self.write_train()
+                    if config.validate_every and progress.step % config.validate_every == 0 and \
+                            progress.batch < len(batches) and progress.history_step != progress.step:
+                        # (not at the epoch's end, which validates anyway, nor twice after a skipped step)
+                        self.validate(result, start)
                     if config.checkpoint_every and progress.step % config.checkpoint_every == 0:
                         progress.seconds = time.perf_counter() - start
                         self.save_last(rng_state())
@@ -381,6 +409,14 @@ class _Trainer:
         if self.config.monitor not in metrics:
             raise ValueError(f"monitor {self.config.monitor!r} is not among the validation metrics: "
                              f"{', '.join(metrics)}")
+        progress.history.append(metrics["loss"])
+        progress.history_step = progress.step
+        if self.config.optimizer == "ntasgd" and self.average is None and \
+                non_monotone(progress.history, self.config.nonmono):
+            progress.averaging_from = progress.step
+            self.average = WeightAverage(self.model, None)
+            log.info("step %d: the validation loss stopped improving; averaging the weights from here (NT-ASGD)",
+                     progress.step)
         score = metrics[self.config.monitor] * (1 if self.config.monitor_mode == "min" else -1)
         if score < progress.best_loss:
             progress.best_loss, progress.best_epoch, progress.bad_epochs = score, progress.epoch, 0

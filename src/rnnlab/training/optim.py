@@ -6,22 +6,25 @@ import math
 
 import torch
 
-OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
+OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "ntasgd")
 SCHEDULES = ("constant", "cosine", "step", "plateau")
 
 
 def build_optimizer(parameters, name: str, lr: float, weight_decay: float = 0.0,
                     momentum: float = 0.9) -> torch.optim.Optimizer:
-    """``sgd`` (with ``momentum``), ``adam``, ``adamw``, ``rmsprop`` or ``adagrad``.
+    """``sgd`` (with ``momentum``), ``adam``, ``adamw``, ``rmsprop``, ``adagrad`` or ``ntasgd``.
 
     ``weight_decay`` is the chapter's L2 regularisation (decoupled for adamw).
+    ``ntasgd`` is plain SGD (no momentum) whose iterates the fit loop starts
+    averaging once the validation loss stops improving (``averaging.NTAverage``).
     """
     if not lr > 0:
         raise ValueError(f"the learning rate must be positive; received {lr}")
     if weight_decay < 0:
         raise ValueError(f"weight decay must not be negative; received {weight_decay}")
-    if name == "sgd":
-        return torch.optim.SGD(parameters, lr=lr, momentum=momentum, weight_decay=weight_decay)
+    if name in ("sgd", "ntasgd"):
+        return torch.optim.SGD(parameters, lr=lr, momentum=momentum if name == "sgd" else 0.0,
+                               weight_decay=weight_decay)
     if name in ("adam", "adamw"):
         return _adam(torch.optim.Adam if name == "adam" else torch.optim.AdamW, list(parameters), lr, weight_decay)
     if name == "rmsprop":

@@ -12,10 +12,17 @@ freed (or, kept alive with retain_graph, would make every step cost O(N)).
 When k2 > k1 the windows overlap and the state at the next window's start is
 taken from inside this one (the forward is run in two parts), so no graph is
 ever kept or run twice.
+
+``vary=True`` draws each window's k1 afresh (AWD-LSTM, Merity et al. 2018):
+``k1`` with probability 0.95, else ``k1 / 2``, plus normal noise of spread 5,
+so that the cut points move from epoch to epoch and every token is, in some
+epoch, far from a window's start. A window of k steps is worth k / k1 of an
+update: ``Window.scale``, by which the fit loop multiplies the learning rate.
 """
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -37,6 +44,7 @@ class Window:
     scored_from: int
     carry_at: int
     end: int
+    scale: float = 1.0  # the learning rate's factor for this window (``vary``): its k1 over the mean k1
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,7 @@ class TBPTT:
 
     k1: int
     k2: int | None = None
+    vary: bool = False
 
     def __post_init__(self) -> None:
         k2 = self.k1 if self.k2 is None else self.k2
@@ -55,14 +64,22 @@ class TBPTT:
                              f"= {self.k1}; received {k2}")
         object.__setattr__(self, "k2", k2)
 
-    def windows(self, n_steps: int) -> list[Window]:
+    def windows(self, n_steps: int, seed: int = 0) -> list[Window]:
         """The updates over a stream of ``n_steps`` steps: window j scores the
         steps from ``e_{j-1}`` to ``e_j = min((j + 1) k1, n)`` and starts
-        ``k2 - k1`` steps before ``e_{j-1}`` (so a full window spans k2 steps)."""
-        ends = list(range(self.k1, n_steps, self.k1)) + [n_steps]
+        ``k2 - k1`` steps before ``e_{j-1}`` (so a full window spans k2 steps).
+        With ``vary``, each window's k1 is drawn (``seed``: the same draws for the same seed)."""
+        if self.vary:
+            rng, ends, lowest = random.Random(seed), [], min(5, self.k1)
+            while not ends or ends[-1] < n_steps:
+                base = self.k1 if rng.random() < 0.95 else self.k1 / 2
+                ends.append(min(n_steps, (ends[-1] if ends else 0) + max(lowest, int(rng.gauss(base, 5.0)))))
+        else:
+            ends = list(range(self.k1, n_steps, self.k1)) + [n_steps]
         starts = [max(0, (ends[j - 1] if j else 0) - (self.k2 - self.k1)) for j in range(len(ends))]
         return [Window(start=starts[j], scored_from=ends[j - 1] if j else 0,
-                       carry_at=starts[j + 1] if j + 1 < len(ends) else ends[j], end=ends[j])
+                       carry_at=starts[j + 1] if j + 1 < len(ends) else ends[j], end=ends[j],
+                       scale=(ends[j] - (ends[j - 1] if j else 0)) / self.k1 if self.vary else 1.0)
                 for j in range(len(ends))]
 
 

@@ -414,7 +414,7 @@ function captionPanel(panel, run) {
   ask({index: 0});
 }
 
-const PANELS = {caption: captionPanel, charlm: charlmPanel, sentiment: sentimentPanel, translate: translatePanel, tag: tagPanel,
+const PANELS = {caption: captionPanel, charlm: charlmPanel, lm: charlmPanel, sentiment: sentimentPanel, translate: translatePanel, tag: tagPanel,
                 recognize: recognizePanel, framelabel: framelabelPanel};
 
 async function route() {
