@@ -35,7 +35,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from machine import describe, markdown
+from machine import describe, markdown, matmul_peak
 
 from rnnlab.apps import lm
 from rnnlab.apps.lm.data import load_corpus
@@ -51,7 +51,9 @@ PAGE = ROOT / "docs" / "lm.md"
 CURVES = ROOT / "docs" / "lm-curves.png"
 CACHE = Path(tempfile.gettempdir()) / "rnnlab-bench-lm"
 
-DEFAULT = lm.LMConfig(validation=1000, test=1000, split_seed=0, samples=3)
+# rnnlab lm's defaults, two epochs long (about what the minutes allow: the cosine schedule ends near the limit)
+DEFAULT = lm.LMConfig(validation=1000, test=1000, split_seed=0, samples=3,
+                      train=replace(lm.LMConfig().train, epochs=2))
 BASELINE = replace(DEFAULT, layers=2, hidden_size=650, embedding_dim=650, dropout=0.5, locked=False, weight_drop=0.0,
                    tie_weights=True, softmax="full", batch_size=20, bptt=35, vary_bptt=False,
                    train=TrainConfig(optimizer="sgd", momentum=0.0, lr=20.0, clip_threshold=0.25, epochs=40))
@@ -182,7 +184,7 @@ def train_baseline(c, minutes: float, every: float) -> dict:
 
 def train_rnnlab(c, config, minutes: float, every_steps: int, name: str) -> dict:
     out = CACHE / "runs" / f"{name}-{time.strftime('%H%M%S')}"
-    config = replace(config, out=str(out), train=replace(config.train, max_minutes=minutes,
+    config = replace(config, out=str(out), train=replace(config.train, max_minutes=minutes,  # None: no limit
                                                          validate_every=every_steps, progress=False,
                                                          tensorboard=False))
     result = app_on(c).train(config)
@@ -204,7 +206,7 @@ def rnnlab_stepper(c, config, seed: int = 0):
     optimizer = torch.optim.SGD(model.parameters(), lr=config.train.lr) if config.train.optimizer == "sgd" else \
         torch.optim.Adam(model.parameters(), lr=config.train.lr)
     windows = iter(task.batches(0))
-    autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.train.precision == "bf16")
+    autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.train.precision != "fp32")
 
     def step() -> int:
         window = next(windows)
@@ -218,12 +220,36 @@ def rnnlab_stepper(c, config, seed: int = 0):
     return step
 
 
+def training_flops(config, c) -> float:
+    """Multiply-adds x 2 a training token costs: 3 times the forward's products (the backward computes each
+    product's weight and input gradients; the embedding wants its input gradient too). The forward: each layer's
+    ``W_x x_t`` and ``W_h h_{t-1}``, the projection, and the softmax: the full one over every word, the adaptive
+    one over its head and, for a token of a tail cluster (its share of the training words), that cluster."""
+    prepared = prepared_for(config, c)
+    model = lm.APP.build_model(config, prepared.meta)
+    forward = sum(2 * cell.W_h.shape[0] * (cell.input_size + cell.hidden_size)
+                  for cell in model.rnn.modules() if hasattr(cell, "W_h"))
+    if model.projection is not None:
+        forward += 2 * model.projection.weight.numel()
+    if model.adaptive is None:
+        forward += 2 * model.output.weight.numel()
+    else:
+        counts = torch.tensor(c.counts(), dtype=torch.float64)
+        share = counts / counts.sum()
+        edges = list(model.adaptive.cutoffs)  # [c0, c1, ..., V]
+        forward += 2 * model.adaptive.head.weight.numel()
+        for k, tail in enumerate(model.adaptive.tail):
+            forward += float(share[edges[k]:edges[k + 1]].sum()) * 2 * (tail[0].weight.numel() + tail[1].weight.numel())
+    return 3 * forward
+
+
 def speed(c, rounds: int = 3, seconds: float = 25.0) -> dict:
     """Training tokens/s of each, in ``rounds`` interleaved turns of ``seconds`` each (after a warm-up)."""
+    fp32 = replace(DEFAULT, train=replace(DEFAULT.train, precision="fp32"))
     bf16 = replace(DEFAULT, train=replace(DEFAULT.train, precision="bf16"))
     steppers = {"torch.nn recipe (full softmax)": TorchRecipe(c).step,
                 "rnnlab, the recipe's configuration (full softmax)": rnnlab_stepper(c, BASELINE),
-                "rnnlab default (adaptive softmax, fp32)": rnnlab_stepper(c, DEFAULT),
+                "rnnlab default (adaptive softmax, fp32)": rnnlab_stepper(c, fp32),
                 "rnnlab default, bf16 autocast": rnnlab_stepper(c, bf16)}
     rates = {name: [] for name in steppers}
     for name, step in steppers.items():
@@ -237,8 +263,16 @@ def speed(c, rounds: int = 3, seconds: float = 25.0) -> dict:
             rates[name].append(tokens / (time.perf_counter() - start))
             print(f"{name}: {rates[name][-1]:.0f} tokens/s")
     base = statistics.median(rates["torch.nn recipe (full softmax)"])
-    return {"rows": [{"model": name, "tokens_per_s": statistics.median(r), "ratio": statistics.median(r) / base,
-                      "runs": [round(x) for x in r]} for name, r in rates.items()]}
+    peaks = {"fp32": matmul_peak(), "bf16": matmul_peak(dtype=torch.bfloat16)}
+    flops = {"torch.nn recipe (full softmax)": (training_flops(BASELINE, c), "fp32"),
+             "rnnlab, the recipe's configuration (full softmax)": (training_flops(BASELINE, c), "fp32"),
+             "rnnlab default (adaptive softmax, fp32)": (training_flops(DEFAULT, c), "fp32"),
+             "rnnlab default, bf16 autocast": (training_flops(DEFAULT, c), "bf16")}
+    return {"peaks": peaks,
+            "rows": [{"model": name, "tokens_per_s": statistics.median(r), "ratio": statistics.median(r) / base,
+                      "runs": [round(x) for x in r], "flops_per_token": flops[name][0],
+                      "peak_share": statistics.median(r) * flops[name][0] / 1e9 / peaks[flops[name][1]],
+                      "precision": flops[name][1]} for name, r in rates.items()]}
 
 
 ABLATION = {  # one regulariser changed from the default each
@@ -279,11 +313,22 @@ def write_page(results: list[dict]) -> None:
              "stops improving, clip 0.25, BPTT 35, batch 20) on the same token ids.", ""]
     if "speed" in latest:
         r = latest["speed"]
+        peaks = r.get("peaks")  # (records before the accounting was written have none)
         lines += ["## Training speed", "", f"`{r['command']}` on {markdown(r['machine'])}; medians of "
-                  f"{len(r['rows'][0]['runs'])} interleaved turns.", "",
-                  "| model | tokens/s | x torch.nn recipe | turns |", "|---|---:|---:|---|"]
-        lines += [f"| {row['model']} | {row['tokens_per_s']:.0f} | {row['ratio']:.2f} | "
-                  f"{', '.join(map(str, row['runs']))} |" for row in r["rows"]]
+                  f"{len(r['rows'][0]['runs'])} interleaved turns."]
+        if peaks:
+            lines[-1] += (f" Share of peak: the products a training token costs (`training_flops`: 3 times the "
+                          f"forward's, the adaptive softmax's tails weighted by how often their words occur) at the "
+                          f"measured rate, against the best measured matrix product in the same arithmetic "
+                          f"(`machine.matmul_peak`: float32 {peaks['fp32']:.0f} GFLOP/s, bfloat16 "
+                          f"{peaks['bf16']:.0f} GFLOP/s).")
+        lines += ["", "| model | tokens/s | x torch.nn recipe |" + (" GFLOP a token | % of peak |" if peaks else "")
+                  + " turns |", "|---|---:|---:|" + ("---:|---:|" if peaks else "") + "---|"]
+        for row in r["rows"]:
+            share = (f" {row['flops_per_token'] / 1e9:.4f} | {100 * row['peak_share']:.1f} ({row['precision']}) |"
+                     if peaks else "")
+            lines.append(f"| {row['model']} | {row['tokens_per_s']:.0f} | {row['ratio']:.2f} |{share} "
+                         f"{', '.join(map(str, row['runs']))} |")
         lines.append("")
     if "compare" in latest:
         r = latest["compare"]
@@ -312,9 +357,13 @@ def write_page(results: list[dict]) -> None:
         plt.close()
     if "bf16" in latest:
         r = latest["bf16"]
-        lines += ["## bf16 autocast", "", f"`{r['command']}`: the default configuration trained "
-                  f"{r['minutes']:g} minutes with `--precision bf16`: test perplexity {r['test_perplexity']:.1f} "
-                  f"against {r['fp32_test_perplexity']:.1f} in float32 ({r['change']:+.1%}).", ""]
+        lines += ["## bf16 autocast: what it costs", "", f"`{r['command']}` on {markdown(r['machine'])}: the default "
+                  f"configuration, one pass over the first {r['tokens']:,} training tokens, the same steps and "
+                  f"seeds in float32 and under bfloat16 autocast.", "",
+                  "| precision | minutes | best validation ppl | test ppl |", "|---|---:|---:|---:|"]
+        lines += [f"| {row['precision']} | {row['seconds'] / 60:.1f} | {row['validation_perplexity']:.1f} | "
+                  f"{row['test_perplexity']:.1f} |" for row in r["rows"]]
+        lines += ["", f"bf16 changes the test perplexity by {r['change']:+.2%}.", ""]
     if "ablation" in latest:
         r = latest["ablation"]
         lines += ["## Ablation: each regulariser", "", f"`{r['command']}` on {markdown(r['machine'])}: the default "
@@ -331,13 +380,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("case", nargs="?", choices=("speed", "compare", "bf16", "ablation"))
     parser.add_argument("--minutes", type=float, default=60.0)
+    parser.add_argument("--tokens", type=int, default=2_500_000, help="bf16: training tokens (one epoch)")
     parser.add_argument("--markdown", action="store_true", help="rewrite docs/lm.md from docs/lm.json")
     args = parser.parse_args()
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
     if args.case:
         c = corpus()
-        command = f"python benchmarks/bench_lm.py {args.case}" + (f" --minutes {args.minutes:g}"
-                                                                   if args.case != "speed" else "")
+        command = f"python benchmarks/bench_lm.py {args.case}" + (
+            "" if args.case == "speed" else f" --tokens {args.tokens}" if args.case == "bf16" else
+            f" --minutes {args.minutes:g}")
         record = {"case": args.case, "command": command, "machine": describe(), "date": time.strftime("%Y-%m-%d")}
         every = max(args.minutes / 8, 0.5)
         if args.case == "speed":
@@ -348,13 +399,16 @@ def main() -> None:
             record.update(rows=[ours, theirs], vocabulary=len(c.vocab), tokens=c.train.numel(),
                           test_tokens=c.test.numel(), unknown_share=ours["unknown_share"],
                           reduction=1 - ours["test_perplexity"] / theirs["test_perplexity"])
-        elif args.case == "bf16":
-            compared = next((r for r in reversed(results) if r["case"] == "compare"), None)
-            row = train_rnnlab(c, replace(DEFAULT, train=replace(DEFAULT.train, precision="bf16")), args.minutes,
-                               300, "rnnlab lm (default, bf16)")
-            fp32 = compared["rows"][0]["test_perplexity"] if compared else math.nan
-            record.update(minutes=args.minutes, test_perplexity=row["test_perplexity"], fp32_test_perplexity=fp32,
-                          change=row["test_perplexity"] / fp32 - 1, curve=row["curve"])
+        elif args.case == "bf16":  # the same steps over the same tokens: only the arithmetic differs
+            part = replace(c, train=c.train[:args.tokens])
+            rows = []
+            for precision in ("fp32", "bf16"):
+                start = time.perf_counter()
+                config = replace(DEFAULT, train=replace(DEFAULT.train, precision=precision, epochs=1))
+                row = train_rnnlab(part, config, None, 100, f"rnnlab lm (default, {precision})")
+                rows.append(dict(row, precision=precision, seconds=time.perf_counter() - start))
+            record.update(tokens=args.tokens, rows=rows,
+                          change=rows[1]["test_perplexity"] / rows[0]["test_perplexity"] - 1)
         else:
             rows = [dict(train_rnnlab(c, ablated(changes), args.minutes, 300, name), model=name)
                     for name, changes in ABLATION.items()]

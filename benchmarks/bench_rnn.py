@@ -3,13 +3,15 @@
     python benchmarks/bench_rnn.py --quick                 # two shapes, under 2 minutes
     python benchmarks/bench_rnn.py --json docs/performance.json --markdown docs/performance.md
     python benchmarks/bench_rnn.py --variable-only --json docs/performance.json --markdown docs/performance.md
+    python benchmarks/bench_rnn.py --fixed-only --json docs/performance.json --markdown docs/performance.md
 
 For each shape (B, T, I, H), each cell kind and each engine it measures
 tokens/s (B*T per second) for training (forward + backward of the sum of all
 outputs) and for inference (forward, no_grad), beside torch.nn.RNN/GRU/LSTM
 (batch_first) on the same weights. It also measures the machine's
-matrix-multiply rate and reports each result's useful FLOP rate as a share of
-it, the one-token-at-a-time generation speed (B=1, H=512, 200 steps, the
+matrix-multiply peak (the best of torch's and oneDNN's float32 products over
+sizes and repeats: ``machine.matmul_peak``) and reports each training result's
+useful FLOP rate (``train_flops``) as a share of it, the one-token-at-a-time generation speed (B=1, H=512, 200 steps, the
 samplers' use), and the memory kept for backward at T=1000.
 
 Variable-length batches (``--variable-only`` runs these alone and keeps the
@@ -31,7 +33,7 @@ import time
 from pathlib import Path
 
 import torch
-from machine import describe, markdown
+from machine import describe, markdown, matmul_peak as machine_peak
 
 from rnnlab import Bidirectional, Recurrent, from_torch
 from rnnlab.core import GRUCell
@@ -44,6 +46,14 @@ KINDS = {  # name: (torch module, gate blocks)
 
 
 DEVICE = torch.device("cpu")
+
+
+def train_flops(shape: str, kind: str) -> float:
+    """The products a training token costs: the forward's ``W_x x_t`` and ``W_h h_{t-1}``, 2GH(I + H); the
+    backward's dW_x, dW_h and the gradient through W_h back in time, 2GH(I + 2H). dx is not computed (x does
+    not require a gradient here), so training is 2GH(2I + 3H), not 3 times the forward."""
+    _, _, I, H = SHAPES[shape]
+    return 2 * KINDS[kind][1] * H * (2 * I + 3 * H)
 
 
 def sync() -> None:
@@ -80,11 +90,7 @@ def interleaved(fns: dict, min_time: float, reps: int) -> dict:
 
 
 def matmul_peak(quick: bool) -> float:
-    """GFLOP/s of a large float32 matrix product on this machine."""
-    n = 1024 if quick else 2048
-    a, b = torch.randn(n, n, device=DEVICE), torch.randn(n, n, device=DEVICE)
-    seconds = timeit(lambda: torch.mm(a, b), 0.2, 3)
-    return 2 * n**3 / seconds / 1e9
+    return machine_peak(quick, DEVICE)
 
 
 def layers_for(kind: str, I: int, H: int):
@@ -107,7 +113,7 @@ def bench_shape(name: str, quick: bool, peak: float) -> list[dict]:
     min_time, reps = (0.2, 3) if quick else (0.5, 5)
     for kind in KINDS:
         G = KINDS[kind][1]
-        flops = 2 * B * T * G * H * (I + H)  # the forward's products; training does about 3x
+        flops = 2 * B * T * G * H * (I + H)
         torch_module, cell = layers_for(kind, I, H)
         runners = {"torch.nn": lambda: torch_module(x)[0]}
         for engine in engines_for(kind):
@@ -129,7 +135,7 @@ def bench_shape(name: str, quick: bool, peak: float) -> list[dict]:
             t_train, t_infer = seconds[label, "train"], seconds[label, "infer"]
             rows.append({"shape": name, "B": B, "T": T, "I": I, "H": H, "cell": kind, "engine": label,
                          "train_tok_s": B * T / t_train, "infer_tok_s": B * T / t_infer,
-                         "train_peak_share": 3 * flops / t_train / 1e9 / peak,
+                         "train_peak_share": train_flops(name, kind) * B * T / t_train / 1e9 / peak,
                          "infer_peak_share": flops / t_infer / 1e9 / peak})
             print(f"{name} {kind:10s} {label:18s} train {B * T / t_train:9.0f} tok/s  "
                   f"infer {B * T / t_infer:9.0f} tok/s", file=sys.stderr)
@@ -286,7 +292,7 @@ def variable_table(result: dict) -> list[str]:
     return lines
 
 
-def ratio_table(rows: list[dict]) -> list[str]:
+def ratio_table(rows: list[dict], peak: float) -> list[str]:
     lines = ["| shape (B, T, I, H) | cell | engine | train tok/s | x torch.nn | infer tok/s | x torch.nn | "
              "train % of peak |", "|---|---|---|---:|---:|---:|---:|---:|"]
     base = {(r["shape"], r["cell"]): r for r in rows if r["engine"] == "torch.nn"}
@@ -295,19 +301,21 @@ def ratio_table(rows: list[dict]) -> list[str]:
         lines.append(f"| {r['shape']} ({r['B']}, {r['T']}, {r['I']}, {r['H']}) | {r['cell']} | {r['engine']} | "
                      f"{r['train_tok_s']:,.0f} | {r['train_tok_s'] / b['train_tok_s']:.2f} | "
                      f"{r['infer_tok_s']:,.0f} | {r['infer_tok_s'] / b['infer_tok_s']:.2f} | "
-                     f"{100 * r['train_peak_share']:.1f} |")
+                     f"{100 * r['train_tok_s'] * train_flops(r['shape'], r['cell']) / 1e9 / peak:.1f} |")
     return lines
 
 
 def write_markdown(path: Path, result: dict) -> None:
     lines = ["# Performance", "",
              f"Measured by `{result['command']}` on {markdown(result['machine'])}; "
-             f"matrix-multiply peak {result['peak_gflops']:.0f} GFLOP/s.", "",
+             f"matrix-multiply peak {result['peak_gflops']:.0f} GFLOP/s. `train % of peak`: the products a "
+             f"training token costs, 2GH(2I + 3H) (the forward's W_x x_t and W_h h_t-1, then dW_x, dW_h and the "
+             f"gradient back through W_h; dx is not computed), at the measured rate, over that peak.", "",
              "Training is forward + backward of the sum of all outputs; inference is the forward under no_grad. "
              "`x torch.nn` is the ratio to torch.nn.RNN/GRU/LSTM in the same run (for the chapter's GRU, to "
              "torch.nn.GRU, which computes the other reset form). `gru-before` is the chapter's GRU, "
              "`gru-after` torch's. Whether a compiled time loop would do better: docs/performance-compiled.md.",
-             "", *ratio_table(result["layers"]), ""]
+             "", *ratio_table(result["layers"], result["peak_gflops"]), ""]
     if "variable" in result:
         v = result["variable"]
         lines += [f"## Variable-length batches (B={v['B']}, E=H={v['H']}, float32)", "",
@@ -365,11 +373,26 @@ def main() -> None:
     parser.add_argument("--device", default="cpu", help="cpu or cuda (default %(default)s)")
     parser.add_argument("--variable-only", action="store_true",
                         help="only the variable-length batches; the other results are kept from --json")
+    parser.add_argument("--rewrite", action="store_true", help="only rewrite --markdown from --json")
+    parser.add_argument("--fixed-only", action="store_true",
+                        help="only the fixed-length shapes (and the peak); the other results are kept from --json")
     args = parser.parse_args()
+    if args.rewrite:
+        write_markdown(Path(args.markdown), json.loads(Path(args.json).read_text()))
+        return
     global DEVICE
     DEVICE = torch.device(args.device)
     torch.manual_seed(0)
     command = "python benchmarks/bench_rnn.py " + " ".join(sys.argv[1:])
+    if args.fixed_only:
+        result = json.loads(Path(args.json).read_text())
+        shapes = args.shapes or (["c1", "c3"] if args.quick else list(SHAPES))
+        peak = matmul_peak(args.quick)
+        result.update(command=command, machine=describe(), peak_gflops=peak,
+                      layers=[r for s in shapes for r in bench_shape(s, args.quick, peak)])
+        Path(args.json).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+        write_markdown(Path(args.markdown), result)
+        return
     if args.variable_only:
         if not (args.json and Path(args.json).exists()):
             parser.error("--variable-only keeps the other results of --json FILE; run the whole benchmark first")
@@ -387,7 +410,7 @@ def main() -> None:
             result.update({k: kept[k] for k in ("sentiment", "export") if k in kept})
     result["variable"] = {**bench_variable(args.quick), "command": command, "machine": describe()}
     print("\n".join(variable_table(result["variable"])))
-    print("\n".join(ratio_table(result["layers"])))
+    print("\n".join(ratio_table(result["layers"], result["peak_gflops"])))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     if args.markdown:

@@ -27,6 +27,38 @@ def describe() -> dict:
             "torch": torch.__version__, "python": platform.python_version(), "gpu": gpu}
 
 
+def matmul_peak(quick: bool = False, device: str = "cpu", dtype: torch.dtype = torch.float32) -> float:
+    """This machine's matrix-multiply peak in GFLOP/s for ``dtype``: the best rate of large products through torch's
+    ``mm`` and, on the CPU, oneDNN's packed product (what the hand kernels and torch's fused RNNs call), over
+    sizes and repeats. A peak is the most the machine did, not a typical run: the median of one product on a
+    noisy machine reads low, and every share of it high."""
+    device = str(device)
+    def best(fn, flops: float, reps: int) -> float:
+        fn()
+        rates = []
+        for _ in range(reps):
+            start, n = time.perf_counter(), 0
+            while n == 0 or time.perf_counter() - start < 0.25:
+                fn()
+                n += 1
+            if device != "cpu":
+                torch.cuda.synchronize()
+            rates.append(flops * n / (time.perf_counter() - start) / 1e9)
+        return max(rates)
+    rates = []
+    for n in (1024,) if quick else (1024, 2048):
+        a, b = torch.randn(n, n, device=device, dtype=dtype), torch.randn(n, n, device=device, dtype=dtype)
+        rates.append(best(lambda: torch.mm(a, b), 2 * n**3, 3 if quick else 6))
+        if device == "cpu" and torch.backends.mkldnn.is_available():
+            try:
+                packed = torch.ops.mkldnn._reorder_linear_weight(b.t().contiguous(), n)
+                rates.append(best(lambda: torch.ops.mkldnn._linear_pointwise(a, packed, None, "none", [], ""),
+                                  2 * n**3, 3 if quick else 6))
+            except (AttributeError, RuntimeError):
+                pass
+    return max(rates)
+
+
 def markdown(info: dict) -> str:
     gpu = f", GPU {info['gpu']}" if info["gpu"] else ", no GPU"
     return (f"{info['cpu']}, {info['cores']} cores ({info['torch_threads']} torch threads){gpu}; "

@@ -188,6 +188,16 @@ def aligned(folder: Path, data: bytes, skip: bool):
     load_or_data_error(lambda: read_parallel(source, target, BadRows(skip)), [source, target])
 
 
+def word_corpus(layout: str):
+    """A word-level language-model corpus folder with one file fuzzed: published splits or documents."""
+    def case(folder: Path, data: bytes, skip: bool):
+        names = ("train.txt", "valid.txt", "test.txt") if layout == "splits" else ("1_0.txt", "2_0.txt", "3_0.txt")
+        for k, name in enumerate(names):
+            write(folder, name, data if k == 0 else SEEDS["imdb review"])
+        load_or_data_error(lambda: load_corpus(str(folder), "auto", 0, 1, 1, 0, unit="word", min_freq=1), [folder])
+    return case
+
+
 def recognition_folder(part: str):
     """A folder of recordings and their transcripts (LibriSpeech-like), with one file fuzzed."""
     def case(folder: Path, data: bytes, skip: bool):
@@ -218,6 +228,10 @@ def ms_tcn(part: str):
 LOADERS = {
     "word list": one_file("words.txt", lambda p, s: load_corpus(str(p), "words", 50, 1, 1, 0), "words"),
     "text stream": one_file("corpus.txt", lambda p, s: load_corpus(str(p), "text", 50, 0.1, 0.1, 0), "text"),
+    "word-level text": one_file("corpus.txt", lambda p, s: load_corpus(str(p), "auto", 0, 1, 1, 0, unit="word",
+                                                                       min_freq=1), "text"),
+    "word-level split folder": ("imdb review", word_corpus("splits")),
+    "word-level documents": ("imdb review", word_corpus("documents")),
     "SST": one_file("sst.train", lambda p, s: read_labelled(p, SentimentConfig(skip_bad_rows=s), "sst"), "sst"),
     "GLUE": one_file("train.tsv", lambda p, s: read_labelled(p, SentimentConfig(skip_bad_rows=s)), "glue"),
     "CSV": one_file("reviews.csv", lambda p, s: read_labelled(p, SentimentConfig(skip_bad_rows=s)), "csv"),

@@ -28,7 +28,7 @@ from rnnlab.training.averaging import WeightAverage, non_monotone
 from rnnlab.training.checkpoint import flatten, load_checkpoint, prefixed, save_checkpoint, unflatten
 from rnnlab.training.clipping import Clipper
 from rnnlab.training.diagnostics import Watch, diagnose, layer_norms, reach, watch
-from rnnlab.training.devices import resolve_device
+from rnnlab.training.devices import PRECISIONS, resolve_device, resolve_precision
 from rnnlab.training.distributed import Distributed
 from rnnlab.training.guards import NonFiniteGuard
 from rnnlab.training.metrics import MetricsLog, read_records
@@ -82,8 +82,9 @@ class TrainConfig(Config):
     monitor_mode: str = option("min", "whether lower or higher --monitor is better", choices=("min", "max"))
     average: float = option(0.0, "validate and keep an exponential moving average of the weights with this "
                                  "decay, e.g. 0.999; 0: off")
-    precision: str = option("fp32", "training arithmetic: fp32, or bf16 autocast (matrix products in bfloat16; "
-                                    "validation and test stay in float32)", choices=("fp32", "bf16"))
+    precision: str = option("fp32", "training arithmetic: fp32, bf16 autocast (matrix products in bfloat16; "
+                                    "validation and test stay in float32), or auto: bf16 where the device computes "
+                                    "it natively (AVX512-BF16 or AMX CPUs, recent GPUs)", choices=PRECISIONS)
     validate_every: int = option(0, "also validate (and keep the best weights) every N steps; 0: at the end of "
                                     "each epoch only", metavar="N")
     seed: int = option(0, "random seed: the model's initial weights, the data order, dropout")
@@ -114,8 +115,8 @@ class TrainConfig(Config):
                 raise ValueError(f"{name.replace('_', ' ')} must not be negative; received {getattr(self, name)}")
         if self.log_every < 1 or self.nan_patience < 1 or self.nonmono < 1:
             raise ValueError("log every, nan patience and nonmono must be at least 1")
-        if self.precision not in ("fp32", "bf16"):
-            raise ValueError(f"precision must be fp32 or bf16; received {self.precision!r}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}; received {self.precision!r}")
         if self.average and self.optimizer == "ntasgd":
             raise ValueError("ntasgd averages the weights itself; leave out --average")
         if not (self.average == 0.0 or 0.0 < self.average < 1.0):
@@ -186,7 +187,10 @@ class _Trainer:
         self.warned: set[str] = set()
         self.guard = NonFiniteGuard(config.nan_patience)
         self.average = WeightAverage(self.model, config.average) if config.average else None
-        self.autocast = torch.autocast(self.device.type, dtype=torch.bfloat16) if config.precision == "bf16" \
+        self.precision = resolve_precision(config.precision, self.device)
+        if config.precision == "auto":
+            log.info("precision auto: %s on %s", self.precision, self.device)
+        self.autocast = torch.autocast(self.device.type, dtype=torch.bfloat16) if self.precision == "bf16" \
             else nullcontext()
         self.progress = Progress()
         self.window, self.clipped_before = self._new_window(), 0

@@ -100,9 +100,9 @@ class LMConfig(Config):
     top_k: int = option(0, "sample from the k most likely tokens; 0: all", group="output")
     encoding: str = encoding_option()
     out: str | None = out_option("lm")
-    train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=4, lr=2e-3, schedule="cosine",
+    train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=20, lr=2e-3, schedule="cosine",
                                                                      warmup_steps=100, clip_threshold=0.25,
-                                                                     validate_every=500))
+                                                                     validate_every=500, precision="auto"))
 
     def __post_init__(self) -> None:
         self.check_choices()
@@ -218,7 +218,9 @@ def _table(split: str, metrics: dict) -> str:
 
 def show(summary: dict) -> str:
     lines = [_table("test", summary["test"])]
-    if summary["samples"]:
+    if summary["samples"] and summary["corpus"].get("unit") == "word":  # passages: a blank line between
+        lines += ["", "samples:", "\n\n".join(summary["samples"])]
+    elif summary["samples"]:
         lines += ["", "samples:", *summary["samples"]]
     if summary["novelty"]:
         lines += ["", f"new (not in the training words): {summary['novelty']['new']:.0%}; "
