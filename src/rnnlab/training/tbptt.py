@@ -44,7 +44,7 @@ class Window:
     scored_from: int
     carry_at: int
     end: int
-    scale: float = 1.0  # the learning rate's factor for this window (``vary``): its k1 over the mean k1
+    scale: float = 1.0  # the learning rate's factor for this window (``vary``): its length over k1
 
 
 @dataclass(frozen=True)
