@@ -185,3 +185,26 @@ def test_ctrl_c_saves_a_checkpoint_that_resumes_bit_equal(tmp_path):
     fit(toy_model(dropout=0.3), CountingTask(), config, tmp_path / "b", {"app": "toy"}, resume=True)
     a, b = _weights(tmp_path / "a"), _weights(tmp_path / "b")
     assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_a_tasks_lr_scale_scales_each_step(tmp_path):
+    """``task.lr_scale(batch)`` multiplies the learning rate of that step only (variable BPTT windows use it):
+    a scale of 0 leaves the weights as they were, and the schedule's rate is back afterwards."""
+    class Frozen(CountingTask):
+        def lr_scale(self, batch):
+            return 0.0
+    start = toy_model().state_dict()
+    result = fit(toy_model(), Frozen(), TrainConfig(epochs=1, optimizer="sgd", lr=0.5, momentum=0.0, **QUIET),
+                 tmp_path, {"app": "toy"})
+    assert all(torch.equal(v, start[k]) for k, v in result.model.state_dict().items())
+    records = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert all(r["lr"] == 0.5 for r in records if r["split"] == "train")
+
+
+def test_precision_auto_takes_bf16_where_the_hardware_has_it():
+    from rnnlab.training.devices import native_bf16, resolve_precision
+    cpu = torch.device("cpu")
+    assert resolve_precision("auto", cpu) == ("bf16" if native_bf16(cpu) else "fp32")
+    assert resolve_precision("fp32", cpu) == "fp32" and resolve_precision("bf16", cpu) == "bf16"
+    with pytest.raises(ValueError, match="precision must be one of fp32, bf16, auto; received 'fp16'"):
+        TrainConfig(precision="fp16")

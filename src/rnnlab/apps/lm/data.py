@@ -23,7 +23,6 @@ the Python language reference that ships with Python (words).
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -166,14 +165,10 @@ def load_word_corpus(data, validation, test, seed: int, min_freq: int = 1, max_v
     source, parts = split_parts(data, validation, test, seed, validation_data, test_data)
     tokens = {split: word_tokens(part) for split, part in parts.items()}
     if vocab is None:
-        counts = Counter(t for doc in tokens["train"] for t in doc)
-        kept = [t for t, c in counts.most_common() if c >= min_freq and t not in (UNK, EOS)]
-        if max_vocab is not None:
-            kept = kept[:max(0, max_vocab - 2)]
-        if not kept:
+        vocab = Vocabulary.build(tokens["train"], specials=(UNK, EOS), min_freq=min_freq, max_size=max_vocab)
+        if len(vocab) == 2:
             raise DataError(data or source, f"its vocabulary holds only {UNK} and {EOS}: no word occurs "
                                             f"--min-freq {min_freq} times in the training text")
-        vocab = Vocabulary([UNK, EOS] + kept)
     unk = vocab.index[UNK]
     ids = {split: torch.tensor([vocab.index.get(t, unk) for doc in docs for t in doc], dtype=torch.long)
            for split, docs in tokens.items()}
