@@ -5,6 +5,7 @@
     python benchmarks/bench_lm.py compare --minutes 60 # rnnlab's default vs the torch.nn recipe, same minutes
     python benchmarks/bench_lm.py bf16 --minutes 60    # the default with --precision bf16
     python benchmarks/bench_lm.py ablation --minutes 10
+    python benchmarks/bench_lm.py pretrain --minutes 40 [--reverse]  # the models the tasks start from
     python benchmarks/bench_lm.py --markdown           # rewrite docs/lm.md from docs/lm.json
 
 The corpus: ``../shared/data/imdb/aclImdb_train_unsup.tar.gz`` unpacked to a temporary folder; the 50,000
@@ -50,6 +51,7 @@ RESULTS = ROOT / "docs" / "lm.json"
 PAGE = ROOT / "docs" / "lm.md"
 CURVES = ROOT / "docs" / "lm-curves.png"
 CACHE = Path(tempfile.gettempdir()) / "rnnlab-bench-lm"
+PRETRAINED = CACHE / "pretrained"  # pretrain's runs: PRETRAINED/forward, PRETRAINED/backward
 
 # rnnlab lm's defaults, two epochs long (about what the minutes allow: the cosine schedule ends near the limit)
 DEFAULT = lm.LMConfig(validation=1000, test=1000, split_seed=0, samples=3,
@@ -86,7 +88,10 @@ def corpus():
 
 
 def prepared_for(config, c) -> Prepared:
-    """What ``lm.APP.prepare`` would give for this corpus, without reading it again."""
+    """What ``lm.APP.prepare`` would give for this corpus, without reading it again (read right to left for a
+    backward model)."""
+    if config.reverse:
+        c = replace(c, train=c.train.flip(0), validation=c.validation.flip(0), test=c.test.flip(0))
     info = {"vocab": c.vocab.to_json(), "corpus": {"kind": "text", "unit": "word"}}
     if config.softmax == "adaptive":
         info["cutoffs"] = list(config.cutoffs or lm.app.default_cutoffs(c.counts()))
@@ -182,8 +187,8 @@ def train_baseline(c, minutes: float, every: float) -> dict:
             "parameters": sum(p.numel() for p in recipe.model.parameters())}
 
 
-def train_rnnlab(c, config, minutes: float, every_steps: int, name: str) -> dict:
-    out = CACHE / "runs" / f"{name}-{time.strftime('%H%M%S')}"
+def train_rnnlab(c, config, minutes: float, every_steps: int, name: str, out: Path | None = None) -> dict:
+    out = out or CACHE / "runs" / f"{name}-{time.strftime('%H%M%S')}"
     config = replace(config, out=str(out), train=replace(config.train, max_minutes=minutes,  # None: no limit
                                                          validate_every=every_steps, progress=False,
                                                          tensorboard=False))
@@ -381,12 +386,23 @@ def write_page(results: list[dict]) -> None:
                       f"default's choice costs): {', '.join(better) or 'none'}. The rest are within 1%, about the "
                       f"noise of one seed. Short runs favour less regularisation; the regularisers' gains in the "
                       f"literature come over tens of epochs.", ""]
+    pretrained = {r["direction"]: r for r in results if r["case"] == "pretrain"}
+    if pretrained:
+        lines += ["## The language models the tasks start from", "", "`bench_lm.py pretrain` trains the default on "
+                  "this corpus read left to right or, with `--reverse`, right to left: the models "
+                  "`bench_pretraining.py` starts sentiment analysis and tagging from (docs/pretraining.md). The "
+                  "forward model is the default of the comparison above (the same configuration and minutes).", "",
+                  "| direction | minutes | best validation ppl | test ppl | command |", "|---|---:|---:|---:|---|"]
+        lines += [f"| {d} | {r['rows'][0]['minutes']:g} | {r['rows'][0]['validation_perplexity']:.1f} | "
+                  f"{r['rows'][0]['test_perplexity']:.1f} | `{r['command']}` |" for d, r in pretrained.items()]
+        lines.append("")
     PAGE.write_text("\n".join(lines), encoding="utf-8")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("case", nargs="?", choices=("speed", "compare", "bf16", "ablation"))
+    parser.add_argument("case", nargs="?", choices=("speed", "compare", "bf16", "ablation", "pretrain"))
+    parser.add_argument("--reverse", action="store_true", help="pretrain: the backward model (text right to left)")
     parser.add_argument("--minutes", type=float, default=60.0)
     parser.add_argument("--tokens", type=int, default=2_500_000, help="bf16: training tokens (one epoch)")
     parser.add_argument("--markdown", action="store_true", help="rewrite docs/lm.md from docs/lm.json")
@@ -417,6 +433,12 @@ def main() -> None:
                 rows.append(dict(row, precision=precision, seconds=time.perf_counter() - start))
             record.update(tokens=args.tokens, rows=rows,
                           change=rows[1]["test_perplexity"] / rows[0]["test_perplexity"] - 1)
+        elif args.case == "pretrain":  # the language models that bench_sentiment.py and bench_tag.py start from
+            direction = "backward" if args.reverse else "forward"
+            command += " --reverse" * args.reverse
+            row = train_rnnlab(c, replace(DEFAULT, reverse=args.reverse), args.minutes, 300,
+                               f"rnnlab lm ({direction})", PRETRAINED / direction)
+            record.update(rows=[row], direction=direction, folder=str(PRETRAINED / direction))
         else:
             rows = [dict(train_rnnlab(c, ablated(changes), args.minutes, 300, name), model=name)
                     for name, changes in ABLATION.items()]

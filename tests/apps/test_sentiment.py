@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -83,6 +84,9 @@ def test_imdb_folder(tmp_path):
     data = load_dataset(config(data=str(tmp_path / "aclImdb"), validation=2))
     assert len(data.train) == 4 and len(data.test) == 6 and data.labels == ["negative", "positive"]
     assert "<br" not in data.test[0].text and data.test[0].text.endswith("end")
+    shutil.rmtree(tmp_path / "aclImdb" / "test")  # without its test reviews, the test split is carved from train
+    data = load_dataset(config(data=str(tmp_path / "aclImdb"), validation=1, test=2))
+    assert (len(data.train), len(data.validation), len(data.test)) == (3, 1, 2)
 
 
 def test_csv_and_jsonl_with_named_columns(tmp_path):
@@ -302,8 +306,8 @@ def test_cli_bad_input_is_one_line(tmp_path, capsys):
 def test_pretrained_vectors_through_training(tmp_path):
     vectors = write(tmp_path / "glove.txt", "good 1 0 0 0\nbad -1 0 0 0\nfilm 0 1 0 0\n")
     data = write(tmp_path / "d.txt", "1 good film\n0 bad film\n" * 20)
-    result = sentiment.train(config(data=str(data), vectors=str(vectors), freeze_vectors=True, validation=4,
-                                    test=4, out=str(tmp_path / "run")))
+    result = sentiment.train(config(data=str(data), vectors=str(vectors), embedding_dim=None, freeze_vectors=True,
+                                    validation=4, test=4, out=str(tmp_path / "run")))
     assert result.vectors_found == 3
     trained = sentiment.load(tmp_path / "run")
     row = sentiment.vocab_of(trained).id("good")

@@ -17,7 +17,7 @@ from functools import partial
 
 from rnnlab import __version__
 from rnnlab.apps import demo, registered
-from rnnlab.cli import experiment, export, lab
+from rnnlab.cli import experiment, export, lab, vectors
 from rnnlab.cli.options import Parser, add_options, configure, given
 from rnnlab.training import TrainConfig
 from rnnlab.training.runner import App, Verb, reading
@@ -57,6 +57,8 @@ def run_train(app: App, args: argparse.Namespace) -> None:
         return
     for what, count in result.skipped.items():
         print(f"skipped {count}: {what}")
+    if "started_from" in result.summary:
+        print(result.started_from)
     print()
     print(app.show(result.summary))
 
@@ -87,6 +89,7 @@ def build_parser(apps: list[App] | None = None) -> Parser:
     experiment.add_parser(commands)
     lab.add_parser(commands)
     export.add_parser(commands)
+    vectors.add_parser(commands)
     tour = commands.add_parser("demo", help="tour the cells: each equals torch.nn where torch has it, and each "
                                             "learns", description="Check every cell against torch.nn and train each "
                                                                   "on a small task.")

@@ -232,7 +232,10 @@ def read_file(path: Path, format: str, config, bad: BadRows) -> _Rows:
 def read_folder(path: Path, format: str, config, bad: BadRows) -> dict[str, _Rows]:
     """What a data set's folder gives: train and test, and validation where the set has one."""
     if format == "imdb":
-        return {"train": read_imdb(path, "train", bad), "test": read_imdb(path, "test", bad)}
+        splits = {"train": read_imdb(path, "train", bad)}
+        if (path / "test").exists():  # without its test reviews, the test split is carved from train (--test)
+            splits["test"] = read_imdb(path, "test", bad)
+        return splits
     if format == "glue":
         return {"train": read_file(path / "train.tsv", "glue", config, bad),
                 "test": read_file(path / "dev.tsv", "glue", config, bad)}

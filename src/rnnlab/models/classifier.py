@@ -13,6 +13,7 @@ from torch import Tensor, nn
 
 from rnnlab.core import LSTMState
 from rnnlab.layers import Stacked
+from rnnlab.models.stack import layer_groups
 
 POOLINGS = ("last", "mean", "max", "mean-max")
 
@@ -72,6 +73,10 @@ class SequenceClassifier(nn.Module):
         size = input.embedding_dim if encoder is None else encoder.output_size
         self.drop = nn.Dropout(dropout)
         self.head = nn.Linear(2 * size if pooling == "mean-max" else size, num_classes)  # W, b
+
+    def layer_groups(self) -> list[list[nn.Module]]:
+        """ULMFiT's layer groups below the head (``rnnlab.models.stack.layer_groups``)."""
+        return layer_groups(self.input, self.encoder)
 
     def forward(self, tokens: Tensor, lengths: Tensor) -> Tensor:
         """``tokens: (B, T)`` ids, ``lengths: (B,)`` -> ``logits: (B, C)``; padding past each length is ignored."""

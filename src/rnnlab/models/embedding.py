@@ -77,6 +77,15 @@ def pretrained_embedding(tokens: list[str], words: list[str], vectors: Tensor, f
     return embedding, hits
 
 
+def embedding_size(given: int | None, found: int, source: str) -> int:
+    """The size of a pretrained embedding, checked against the one asked for (``--embedding-dim``; None: not
+    asked for, so the pretrained size is taken)."""
+    if given is not None and given != found:
+        raise ValueError(f"{source} gives {found}-dimensional word vectors, but --embedding-dim is {given}; give "
+                         f"--embedding-dim {found} or leave it out")
+    return found
+
+
 def vectors_input(tokens: list[str], path: str, format: str = "auto", freeze: bool = False,
                   padding_idx: int | None = None, seed: int = 0) -> tuple[nn.Embedding, int]:
     """``pretrained_embedding`` for ``tokens`` from a word-vector file (word2vec text or binary, GloVe), read

@@ -11,7 +11,7 @@ from torch import Tensor, nn
 
 from rnnlab.layers import LockedDropout, weight_drop
 from rnnlab.models.embedding import embedding_dropout, make_input
-from rnnlab.models.stack import make_stack
+from rnnlab.models.stack import layer_groups, make_stack
 
 IGNORE = -100  # a target that is not scored (padding)
 SOFTMAXES = ("full", "adaptive")
@@ -177,6 +177,10 @@ class LanguageModel(nn.Module):
         reg = self.regularization
         penalty = activation_penalty(dropped, h, reg.ar, reg.tar) if self.training and (reg.ar or reg.tar) else 0.0
         return nll.mean() + penalty, nll.numel()
+
+    def layer_groups(self) -> list[list[nn.Module]]:
+        """ULMFiT's layer groups below the head (``rnnlab.models.stack.layer_groups``)."""
+        return layer_groups(self.input, self.rnn)
 
     def forward(self, tokens: Tensor, state=None, lengths: Tensor | None = None,
                 scores: bool = True) -> tuple[Tensor, object]:

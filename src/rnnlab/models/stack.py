@@ -7,7 +7,7 @@ from torch.nn import Module
 from rnnlab.core import CELL_KINDS, make_cell
 from rnnlab.layers import Bidirectional, Recurrent, Stacked
 
-__all__ = ["CELL_KINDS", "make_cell", "make_stack"]
+__all__ = ["CELL_KINDS", "make_cell", "make_stack", "layer_groups"]
 
 
 def make_stack(kind: str, input_size: int, hidden_size: int, num_layers: int = 1, dropout: float | Module = 0.0,
@@ -30,3 +30,9 @@ def make_stack(kind: str, input_size: int, hidden_size: int, num_layers: int = 1
             layers.append(Recurrent(make_cell(kind, size, hidden_size), engine=engine))
         size = layers[-1].output_size
     return Stacked(layers, dropout=dropout, residual=residual)
+
+
+def layer_groups(input: Module, stack: Stacked | None) -> list[list[Module]]:
+    """ULMFiT's layer groups below a model's head, bottom first: its input (the embedding), then each layer
+    of its recurrent stack (``rnnlab.training.optim.layer_groups`` puts every other parameter in the head's)."""
+    return [[input]] + ([[layer] for layer in stack.layers] if stack is not None else [])

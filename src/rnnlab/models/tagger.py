@@ -18,7 +18,7 @@ from torch import Tensor, nn
 from rnnlab.layers import Stacked
 from rnnlab.models.classifier import last_hidden
 from rnnlab.models.crf import LinearChainCRF
-from rnnlab.models.stack import make_stack
+from rnnlab.models.stack import layer_groups, make_stack
 
 IGNORE = -100
 
@@ -53,6 +53,10 @@ class Tagger(nn.Module):
         self.drop = nn.Dropout(dropout)
         self.head = nn.Linear(size, num_tags)  # W, b
         self.crf = LinearChainCRF(num_tags) if crf else None
+
+    def layer_groups(self) -> list[list[nn.Module]]:
+        """ULMFiT's layer groups below the head (``rnnlab.models.stack.layer_groups``)."""
+        return layer_groups(self.input, self.encoder)
 
     def emissions(self, words: Tensor, chars: Tensor, char_lengths: Tensor, lengths: Tensor) -> Tensor:
         """``e_t`` for every word: ``(B, T, K)``."""

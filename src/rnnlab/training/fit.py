@@ -32,7 +32,8 @@ from rnnlab.training.devices import PRECISIONS, resolve_device, resolve_precisio
 from rnnlab.training.distributed import Distributed
 from rnnlab.training.guards import NonFiniteGuard
 from rnnlab.training.metrics import MetricsLog, read_records
-from rnnlab.training.optim import OPTIMIZERS, SCHEDULES, build_optimizer, build_schedule
+from rnnlab.training.optim import (OPTIMIZERS, SCHEDULES, build_optimizer, build_schedule, discriminative,
+                                   layer_groups, unfreeze)
 from rnnlab.training.options import Config, option
 from rnnlab.training.seeding import rng_state, seed_everything, set_rng_state
 
@@ -71,7 +72,13 @@ class TrainConfig(Config):
     nonmono: int = option(5, "ntasgd: start averaging the weights when the validation loss is worse than the best "
                              "of all but the last N validations", metavar="N")
     weight_decay: float = option(0.0, "L2 regularisation")
-    schedule: str = option("constant", "learning-rate schedule", choices=SCHEDULES)
+    schedule: str = option("constant", "learning-rate schedule; stlr: ULMFiT's slanted triangular rate (a climb "
+                                       "over the first 10 percent of the steps, then a long fall)", choices=SCHEDULES)
+    discriminative: float = option(1.0, "ULMFiT's discriminative learning rates: each layer group (embedding, "
+                                        "each recurrent layer, head) trains at the rate of the group above divided "
+                                        "by this factor, e.g. 2.6; 1: one rate")
+    gradual_unfreezing: bool = option(False, "ULMFiT's gradual unfreezing: the first epoch trains the head only, "
+                                             "each further epoch one more layer group, from the head down")
     warmup_steps: int = option(0, "linear warm-up steps")
     clip: str | None = option("norm", "gradient clipping: by global norm (g <- theta g/||g||), by value, or none",
                               choices=("norm", "value", "none"))
@@ -113,6 +120,9 @@ class TrainConfig(Config):
         for name in ("warmup_steps", "early_stopping", "checkpoint_every", "diagnostics", "validate_every"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name.replace('_', ' ')} must not be negative; received {getattr(self, name)}")
+        if not self.discriminative >= 1.0:
+            raise ValueError(f"discriminative (the factor between layer groups' rates) must be at least 1; "
+                             f"received {self.discriminative}")
         if self.log_every < 1 or self.nan_patience < 1 or self.nonmono < 1:
             raise ValueError("log every, nan patience and nonmono must be at least 1")
         if self.precision not in PRECISIONS:
@@ -178,8 +188,11 @@ class _Trainer:
         self.device = self.dist.device(device)
         self.model = model.to(self.device)
         self.wrapped = self.dist.wrap(self.model, self.device)
-        self.optimizer = build_optimizer(self.model.parameters(), config.optimizer, config.lr,
-                                         config.weight_decay, config.momentum)
+        self.groups = layer_groups(self.model)
+        parameters = self.model.parameters() if config.discriminative == 1.0 else \
+            discriminative(self.groups, config.lr, config.discriminative)
+        self.optimizer = build_optimizer(parameters, config.optimizer, config.lr, config.weight_decay,
+                                         config.momentum)
         self.steps_per_epoch = len(self.dist.shard(task.batches(0)))
         self.schedule = build_schedule(self.optimizer, config.schedule, config.epochs * self.steps_per_epoch,
                                        config.warmup_steps)
@@ -318,7 +331,7 @@ class _Trainer:
         if self.log is not None and window["steps"]:
             self.log.write({"split": "train", "step": self.progress.step, "epoch": self.progress.epoch,
                             "loss": window["loss"] / max(1, window["count"]),
-                            "lr": self.optimizer.param_groups[0]["lr"],
+                            "lr": self.optimizer.param_groups[-1]["lr"],  # the head's
                             "grad_norm": window["norm"] / window["steps"],
                             "clipped": (self.clipper.clipped - self.clipped_before) / window["steps"],
                             "skipped": window["skipped"], **({"partial": True} if partial else {})})
@@ -334,6 +347,10 @@ class _Trainer:
         start = time.perf_counter() - progress.seconds
         try:
             while progress.epoch < config.epochs:
+                if config.gradual_unfreezing:
+                    trainable = unfreeze(self.groups, progress.epoch)
+                    log.info("epoch %d: training the top %d of %d layer groups", progress.epoch, trainable,
+                             len(self.groups))
                 if progress.batch == 0:
                     self.task.start_epoch(progress.epoch)
                 batches = self.dist.shard(self.task.batches(progress.epoch))
@@ -378,6 +395,8 @@ class _Trainer:
                     break
         finally:
             bar.close()
+            if config.gradual_unfreezing:
+                unfreeze(self.groups, len(self.groups))  # the model leaves as it came: its groups trainable
         return result
 
     def out_of_time(self, start: float) -> bool:

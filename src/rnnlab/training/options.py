@@ -105,6 +105,21 @@ def encoding_option() -> Any:
                            "codec, or auto (UTF-8, else an error naming the likely encoding)", group="data")
 
 
+def embedding_option(default: int, what: str = "learned embedding size") -> Any:
+    return option(None, f"{what}; 0: one-hot", none=f"{default}, or the size of --vectors or --init-from",
+                  group="model")
+
+
+def init_from_option(backward: bool = False) -> Any:
+    """``--init-from`` (or ``--init-from-backward``): start the encoder from a trained language model
+    (``rnnlab.training.pretrained``)."""
+    if backward:
+        return option(None, "start the backward direction from this backward language model run (rnnlab lm train "
+                            "--reverse)", metavar="RUN", group="pretraining")
+    return option(None, "start the embedding and the recurrent layers (the forward direction) from this word-level "
+                        "language model run (rnnlab lm train)", metavar="RUN", group="pretraining")
+
+
 def out_option(app: str) -> Any:
     return option(None, "run folder", none=f"runs/{app}-DATE-TIME")
 

@@ -47,7 +47,8 @@ class Prepared:
     config, rebuilds the model (vocabularies, labels, shapes), saved in every
     checkpoint; ``skipped``: bad rows left out, by reason or file;
     ``initialize``: starting weights a fresh run loads into the new model
-    (pretrained vectors, a CNN's weights).
+    (pretrained vectors, a CNN's weights, language models); ``started_from``:
+    what they were, in a sentence for the summary.
     """
 
     data: Any
@@ -55,6 +56,7 @@ class Prepared:
     source: str
     skipped: dict[str, int] = field(default_factory=dict)
     initialize: Callable[[nn.Module], None] | None = None
+    started_from: str | None = None
 
 
 @dataclass
@@ -225,6 +227,8 @@ def train(app: App, config: Any, checkpoint: tuple[dict[str, Tensor], dict] | No
     result = fit(model, task, config.train, run_dir, meta, resume=checkpoint)
     summary = {"test": result.test, "validation": result.validation, "skipped": prepared.skipped,
                "stopped": result.stopped}
+    if prepared.started_from:
+        summary["started_from"] = prepared.started_from
     if result.stopped != "max_steps" and is_main_process():
         if app.report is not None:
             summary.update(app.report(result.model, config, prepared, run_dir))

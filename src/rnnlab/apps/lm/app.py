@@ -29,6 +29,7 @@ from rnnlab.models.language_model import SOFTMAXES
 from rnnlab.training import TrainConfig
 from rnnlab.training.options import Config, encoding_option, engine_option, option, out_option
 from rnnlab.training.diagnostics import trace
+from rnnlab.training.pretrained import LanguageModelRun, check_shape, read_language_model
 from rnnlab.training.runner import App, Prepared, Trained, Verb
 from rnnlab.training.tbptt import TBPTT
 from rnnlab.viz import format_table
@@ -59,9 +60,14 @@ class LMConfig(Config):
                                          group="data")
     test_data: str | None = option(None, "a file or folder to test on instead of a share of --data", group="data")
     split_seed: int = option(0, "seed of the split into documents or words", group="data")
+    reverse: bool = option(False, "read the text right to left: a backward language model, for a task's "
+                                  "--init-from-backward", group="data")
     min_freq: int = option(3, "words: rarer training words read as <unk>", group="data")
     max_vocab: int | None = option(30000, "words: the most frequent words kept (with <unk> and <eos>)",
                                    none="all", group="data")
+    init_from: str | None = option(None, "start from this language model run: its weights and vocabulary "
+                                         "(ULMFiT: fine-tune a pretrained model on a task's own texts)",
+                                   metavar="RUN", group="model")
     cell: str = option("lstm", "recurrent cell", choices=CELL_KINDS, group="model")
     layers: int = option(2, "stacked layers", group="model")
     hidden_size: int = option(512, "hidden units a layer", group="model")
@@ -149,14 +155,32 @@ class CharLMConfig(LMConfig):
 
 
 def prepare(config: LMConfig, meta: dict | None) -> Prepared:
-    vocab = None if meta is None else Vocabulary.from_json(meta["vocab"])
+    start = None
+    if meta is None and config.init_from is not None:
+        start = read_language_model(config.init_from, "backward" if config.reverse else "forward")
+        check_shape(start, config.cell, config.hidden_size, config.layers, "--cell",
+                    embedding_dim=("--embedding-dim", config.embedding_dim), softmax=("--softmax", config.softmax))
+        if config.unit != "word":
+            raise ValueError(f"--init-from {config.init_from}: a word-level language model; this run reads "
+                             f"characters (--unit char)")
+    vocab = Vocabulary.from_json(meta["vocab"]) if meta is not None else \
+        Vocabulary.from_json(start.tokens) if start is not None else None
     corpus = load_corpus(config.data, config.format, config.words, config.validation, config.test,
                          config.split_seed, config.unit, config.min_freq, config.max_vocab, config.validation_data,
                          config.test_data, vocab)
+    if config.reverse:
+        reverse_corpus(corpus)
     if meta is not None:
         corpus.vocab = vocab
         return Prepared(corpus, meta, corpus.source)
     info = {"vocab": corpus.vocab.to_json(), "corpus": {"kind": corpus.kind, "unit": corpus.unit}}
+    if start is not None:  # the pretrained model's vocabulary and output layer, kept whole
+        if "cutoffs" in start.meta:
+            info["cutoffs"] = start.meta["cutoffs"]
+        unknown = float((corpus.train == corpus.vocab.index[UNK]).double().mean())
+        return Prepared(corpus, info, corpus.source, initialize=lambda model: load_language_model(model, start),
+                        started_from=f"started from {config.init_from}: its vocabulary and weights; {unknown:.1%} "
+                                     f"of the training words are <unk> to it")
     if config.softmax == "adaptive":
         cutoffs = config.cutoffs or default_cutoffs(corpus.counts())
         if not cutoffs:
@@ -167,6 +191,24 @@ def prepare(config: LMConfig, meta: dict | None) -> Prepared:
         log.info("%s: %d words in the vocabulary; %d training, %d validation, %d test tokens", corpus.source,
                  len(corpus.vocab), corpus.train.numel(), corpus.validation.numel(), corpus.test.numel())
     return Prepared(corpus, info, corpus.source)
+
+
+def reverse_corpus(corpus: Corpus) -> None:
+    """Each split read right to left (a backward language model's text): the same words, last first."""
+    if corpus.kind != "text":
+        raise ValueError("--reverse reads a text right to left; a word list (one word a line) is not a text")
+    for split in ("train", "validation", "test"):
+        text = getattr(corpus, split)
+        setattr(corpus, split, text.flip(0) if isinstance(text, torch.Tensor) else text[::-1])
+
+
+def load_language_model(model: LanguageModel, start: LanguageModelRun) -> None:
+    """Every weight of the pretrained language model ``start`` into ``model`` (the same shape)."""
+    try:
+        model.load_state_dict(start.tensors)
+    except RuntimeError as error:
+        raise ValueError(f"--init-from {start.path}: its weights do not fit this model "
+                         f"({str(error).splitlines()[0][:200]}...); give the options it was trained with") from None
 
 
 def build_model(config: LMConfig, meta: dict) -> LanguageModel:
@@ -196,7 +238,7 @@ def report(model: LanguageModel, config: CharLMConfig, prepared: Prepared, run_d
     """Samples from the best weights (``samples.txt``) and, for a word list, how many are new."""
     corpus = prepared.data
     samples = generate(model, corpus.vocab, corpus.kind, config.samples, config.temperature, config.top_k,
-                       seed=config.train.seed, unit=corpus.unit) if config.samples else []
+                       seed=config.train.seed, unit=corpus.unit, reverse=config.reverse) if config.samples else []
     (run_dir / "samples.txt").write_text("".join(s + "\n" for s in samples), encoding="utf-8")
     return {"samples": samples, "novelty": novelty_of(samples, corpus) if corpus.kind == "words" and samples else {},
             "corpus": {"kind": corpus.kind, "unit": corpus.unit, "source": corpus.source,
@@ -234,9 +276,12 @@ SAMPLE_BATCH = 4096  # samples drawn side by side
 @torch.no_grad()
 def generate(model: LanguageModel, vocab: Vocabulary, kind: str, n: int, temperature: float = 0.8,
              top_k: int = 0, top_p: float = 1.0, prefix: str = "", max_len: int | None = None,
-             seed: int = 0, unit: str = "char") -> list[str]:
+             seed: int = 0, unit: str = "char", reverse: bool = False) -> list[str]:
     """``n`` samples: words (each ``prefix`` + sampled letters up to ``<eos>``), text passages (characters), or
-    ``prefix`` followed by up to ``max_len`` sampled words (words; ``<eos>`` written as a line break)."""
+    ``prefix`` followed by up to ``max_len`` sampled words (words; ``<eos>`` written as a line break).
+
+    A backward model (``reverse``) writes right to left: each sample is up to ``max_len`` words that lead up
+    to ``prefix``, printed in reading order."""
     model.eval()
     device = next(model.parameters()).device
     if unit == "word":
@@ -245,7 +290,7 @@ def generate(model: LanguageModel, vocab: Vocabulary, kind: str, n: int, tempera
         if words and len(unknown) == len(words):
             raise ValueError(f"the prefix is made only of words the model never saw: {', '.join(unknown[:10])}")
         vocab.warn_unknown([words], "prefix words")
-        start, max_len = [vocab.eos_id] + vocab.encode(words), max_len or 50  # <eos>: a text starts after one
+        start, max_len = [vocab.eos_id] + vocab.encode(words[::-1] if reverse else words), max_len or 50  # after <eos>
     elif kind == "words":
         _check_known(prefix, vocab, "prefix")
         start, max_len = [vocab.bos_id] + vocab.encode(prefix), max_len or 30
@@ -264,8 +309,10 @@ def generate(model: LanguageModel, vocab: Vocabulary, kind: str, n: int, tempera
         new = sample(step, None, prompt, max_len, eos_id=vocab.eos_id if kind == "words" else None,
                      temperature=temperature, top_k=top_k, top_p=top_p, generator=generator)
         if unit == "word":
-            out += [" ".join([prefix.strip()] * bool(prefix.strip()) + vocab.decode(ids)).replace(f" {EOS} ", "\n")
-                    .replace(f" {EOS}", "").replace(f"{EOS} ", "") for ids in new]
+            texts = [vocab.decode(ids[::-1]) + [prefix.strip()] * bool(prefix.strip()) if reverse else
+                     [prefix.strip()] * bool(prefix.strip()) + vocab.decode(ids) for ids in new]
+            out += [" ".join(t).replace(f" {EOS} ", "\n").replace(f" {EOS}", "").replace(f"{EOS} ", "")
+                    for t in texts]
         else:
             out += [prefix + "".join(vocab.decode(ids)) for ids in new]
     return out
@@ -405,7 +452,8 @@ def run_sample(trained: Trained, o: SampleOptions) -> str:
                          f"{'--words' if word else '--max-len'} for a sample's length")
     return "\n".join(generate(trained.model, Vocabulary.from_json(trained.meta["vocab"]),
                               trained.meta["corpus"]["kind"], o.n, o.temperature, o.top_k, o.top_p, o.prefix,
-                              o.words if word else o.max_len, o.seed, unit_of(trained)))
+                              o.words if word else o.max_len, o.seed, unit_of(trained),
+                              trained.config.reverse))
 
 
 @dataclass(frozen=True)
@@ -424,6 +472,8 @@ def evaluate(trained: Trained, data: str | None = None) -> dict[str, float]:
                                         word_tokens(parts[split]) for t in doc), dtype=torch.long)
         if ids.numel() < 2:
             raise DataError(data, "needs at least two words to score")
+        if trained.config.reverse:
+            ids = ids.flip(0)
         return evaluate_stream(model, ids, unit="word", unk_id=vocab.index[UNK])
     if trained.meta["corpus"]["kind"] == "words":
         words = [line for _, line in read_lines(data)]
@@ -432,6 +482,8 @@ def evaluate(trained: Trained, data: str | None = None) -> dict[str, float]:
     text = read_text(data)
     if len(text) < 2:
         raise DataError(data, "needs at least two characters to score")
+    if trained.config.reverse:
+        text = text[::-1]
     return evaluate_stream(model, torch.tensor(vocab.encode(text), dtype=torch.long))
 
 

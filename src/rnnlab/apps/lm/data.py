@@ -22,7 +22,6 @@ the Python language reference that ships with Python (words).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,15 +29,13 @@ import torch
 from torch import Tensor
 
 from rnnlab.data import DataError, Vocabulary, english_words, read_lines, read_text, split_items, split_sizes
+from rnnlab.data.documents import read_parts
 from rnnlab.data.prose import python_reference
 from rnnlab.data.text import tokenize
 from rnnlab.data.vocab import BOS, EOS, PAD, UNK
 
 FORMATS = ("auto", "words", "text")
 UNITS = ("char", "word")
-SPLIT_FILES = {"train": ("train.txt", "wiki.train.tokens"), "validation": ("valid.txt", "wiki.valid.tokens"),
-               "test": ("test.txt", "wiki.test.tokens")}
-_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 
 @dataclass
@@ -69,46 +66,6 @@ class Corpus:
 
     def counts(self) -> list[int]:
         return torch.bincount(self.encode_text(self.train), minlength=len(self.vocab)).tolist()
-
-
-# --- reading documents as published --------------------------------------------------------
-def _split_files(folder: Path) -> dict[str, Path] | None:
-    """The published split files in ``folder``, or None when it has none; a half set is an error."""
-    found = {split: next((folder / n for n in names if (folder / n).is_file()), None)
-             for split, names in SPLIT_FILES.items()}
-    if all(p is None for p in found.values()):
-        return None
-    missing = [SPLIT_FILES[s][0] for s, p in found.items() if p is None]
-    if missing:
-        raise DataError(folder, f"holds {', '.join(p.name for p in found.values() if p)} but not "
-                                f"{', '.join(missing)}; a split folder needs train.txt, valid.txt and test.txt")
-    return found
-
-
-def _lines(path: Path) -> list[str]:
-    return [line for _, line in read_lines(path)]
-
-
-def _documents(folder: Path) -> list[str]:
-    """Every ``.txt`` file under ``folder`` (sorted by path) as one document, ``<br />`` read as a space."""
-    files = sorted(p for p in folder.rglob("*.txt") if p.is_file())
-    if not files:
-        raise DataError(folder, "holds no text files (*.txt); expected train.txt/valid.txt/test.txt or one "
-                                "document a .txt file")
-    return [_BREAK.sub(" ", read_text(p)) for p in files]
-
-
-def read_parts(path: str | Path) -> tuple[str, list[str] | dict[str, list[str]]]:
-    """``(layout, parts)``: ``("splits", {split: lines})``, ``("documents", documents)`` or ``("lines", lines)``."""
-    path = Path(path)
-    if not path.exists():
-        raise DataError(path, "no such file or folder")
-    if path.is_dir():
-        files = _split_files(path)
-        if files is not None:
-            return "splits", {split: _lines(p) for split, p in files.items()}
-        return "documents", _documents(path)
-    return "lines", _lines(path)
 
 
 def _whole(path: str | Path) -> list[str]:

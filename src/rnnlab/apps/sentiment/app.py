@@ -21,11 +21,17 @@ from rnnlab.data.vectors import VECTOR_FORMATS
 from rnnlab.data.vocab import PAD, UNK
 from rnnlab.export import check, run_onnx, save
 from rnnlab.export.onnx_graph import classifier
-from rnnlab.models import CELL_KINDS, POOLINGS, SequenceClassifier, make_input, make_stack, vectors_input
+from rnnlab.models import (CELL_KINDS, POOLINGS, SequenceClassifier, embedding_size, make_input, make_stack,
+                           vectors_input)
 from rnnlab.training import TrainConfig
-from rnnlab.training.options import Config, encoding_option, engine_option, option, out_option
+from rnnlab.training.options import (Config, embedding_option, encoding_option, engine_option, init_from_option,
+                                     option, out_option)
+from rnnlab.training.pretrained import check_pretraining, read_models, start_from, with_pretrained_words
 from rnnlab.training.runner import App, Prepared, Trained, Verb
 from rnnlab.viz import format_table, plot_confusion
+
+
+EMBEDDING_DIM = 64  # without --embedding-dim, --vectors or --init-from
 
 
 @dataclass(frozen=True)
@@ -52,11 +58,13 @@ class SentimentConfig(Config):
     generated_test: int = option(2000, "", group="data")
     min_freq: int = option(1, "words seen fewer times become <unk>", group="data")
     max_vocab: int | None = option(None, "keep at most this many words", none="all", group="data")
-    embedding_dim: int = option(64, "learned embedding size; 0: one-hot", group="model")
+    embedding_dim: int | None = embedding_option(EMBEDDING_DIM)
     vectors: str | None = option(None, "pretrained word vectors: a word2vec (text or binary) or GloVe file",
                                  group="model")
     vectors_format: str = option("auto", "", choices=VECTOR_FORMATS, group="model")
     freeze_vectors: bool = option(False, "keep the pretrained vectors fixed", group="model")
+    init_from: str | None = init_from_option()
+    init_from_backward: str | None = init_from_option(backward=True)
     encoder: str = option("lstm", "recurrent cell, or bow: the bag-of-words baseline (mean of word vectors)",
                           choices=CELL_KINDS + ("bow",), group="model")
     layers: int = option(1, "", group="model")
@@ -77,7 +85,9 @@ class SentimentConfig(Config):
         self.check_choices()
         self.check_split_sizes()
         self.check_at_least(("layers", "hidden_size", "batch_size", "min_freq"))
-        self.check_at_least(("embedding_dim",), 0)  # 0: one-hot
+        if self.embedding_dim is not None:
+            self.check_at_least(("embedding_dim",), 0)  # 0: one-hot
+        check_pretraining(self.init_from, self.init_from_backward, self.vectors, self.encoder == "bow")
         self.check_fractions(("dropout", "word_dropout"))
         if self.encoder == "bow" and self.pooling != "mean":
             object.__setattr__(self, "pooling", "mean")  # the bag of words is the mean of its word vectors
@@ -98,9 +108,14 @@ def prepare(config: SentimentConfig, meta: dict | None) -> Prepared:
     dataset = load_dataset(config)
     fresh = meta is None
     if fresh:
-        vocab = Vocabulary.build((tokenize(e.text) for e in dataset.train), specials=(PAD, UNK),
-                                 min_freq=config.min_freq, max_size=config.max_vocab)
-        meta = {"vocab": vocab.to_json(), "labels": dataset.labels, "embedding_dim": config.embedding_dim}
+        vocab = own = Vocabulary.build((tokenize(e.text) for e in dataset.train), specials=(PAD, UNK),
+                                     min_freq=config.min_freq, max_size=config.max_vocab)
+        if config.init_from is not None:
+            models = read_models(config.init_from, config.init_from_backward, config.encoder, config.hidden_size,
+                                 config.layers, config.bidirectional)
+            vocab = Vocabulary(with_pretrained_words(own.tokens, models))
+        meta = {"vocab": vocab.to_json(), "labels": dataset.labels, "training_words": len(own),
+                "embedding_dim": EMBEDDING_DIM if config.embedding_dim is None else config.embedding_dim}
     vocab = Vocabulary.from_json(meta["vocab"])
     encoded = {split: encode(getattr(dataset, split), vocab, meta["labels"]) for split in ("train", "validation", "test")}
     if not encoded["validation"][0] or not encoded["test"][0]:
@@ -110,8 +125,15 @@ def prepare(config: SentimentConfig, meta: dict | None) -> Prepared:
     if config.vectors is not None and fresh:  # a trained run's meta knows the size; its weights hold the vectors
         embedding, found = vectors_input(vocab.tokens, config.vectors, config.vectors_format, config.freeze_vectors,
                                          vocab.pad_id, seed=config.train.seed)
-        meta["embedding_dim"], prepared.data["vectors_found"] = embedding.embedding_dim, found
+        meta["embedding_dim"] = embedding_size(config.embedding_dim, embedding.embedding_dim, config.vectors)
+        prepared.data["vectors_found"] = found
         prepared.initialize = lambda model: setattr(model, "input", embedding)
+    if config.init_from is not None and fresh:
+        embedding, load, init = start_from(models, vocab.tokens, vocab.pad_id, config.train.seed,
+                                           meta["training_words"])
+        prepared.started_from = init.describe()
+        meta["embedding_dim"] = embedding_size(config.embedding_dim, embedding.embedding_dim, "--init-from")
+        prepared.initialize = lambda model: (setattr(model, "input", embedding), load(model.encoder))
     return prepared
 
 

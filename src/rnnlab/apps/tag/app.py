@@ -23,13 +23,18 @@ from rnnlab.data.text import tokenize
 from rnnlab.data.vocab import PAD, UNK
 from rnnlab.export import check, run_onnx, save
 from rnnlab.export.onnx_graph import tagger
-from rnnlab.models import CELL_KINDS, CharWords, Tagger, make_input, make_stack, vectors_input
+from rnnlab.models import CELL_KINDS, CharWords, Tagger, embedding_size, make_input, make_stack, vectors_input
 from rnnlab.training import TrainConfig
 from rnnlab.training.tasks import device_of
 from rnnlab.training.classification import confusion_matrix, per_class
-from rnnlab.training.options import Config, encoding_option, engine_option, option, out_option
+from rnnlab.training.options import (Config, embedding_option, encoding_option, engine_option, init_from_option,
+                                     option, out_option)
+from rnnlab.training.pretrained import check_pretraining, read_models, start_from, with_pretrained_words
 from rnnlab.training.runner import App, Prepared, Trained, Verb, metrics_table
 from rnnlab.viz import format_table, plot_confusion
+
+
+EMBEDDING_DIM = 64  # without --embedding-dim, --vectors or --init-from
 
 
 @dataclass(frozen=True)
@@ -52,11 +57,13 @@ class TagConfig(Config):
                                        "showed it in", group="data")
     min_freq: int = option(1, "rarer words become <unk> (their characters still count)", group="data")
     max_vocab: int | None = option(None, "", none="all words", group="data")
-    embedding_dim: int = option(64, "learned word vectors; 0: one-hot", group="model")
+    embedding_dim: int | None = embedding_option(EMBEDDING_DIM, "learned word vectors")
     vectors: str | None = option(None, "pretrained word vectors: a word2vec (text or binary) or GloVe file",
                                  group="model")
     vectors_format: str = option("auto", "", choices=VECTOR_FORMATS, group="model")
     freeze_vectors: bool = option(False, "keep the pretrained vectors fixed", group="model")
+    init_from: str | None = init_from_option()
+    init_from_backward: str | None = init_from_option(backward=True)
     char_dim: int = option(16, "character vectors", group="model")
     char_hidden: int = option(32, "units a direction of the character BiLSTM; 0: no character features",
                               group="model")
@@ -82,12 +89,15 @@ class TagConfig(Config):
         self.check_choices()
         self.check_split_sizes()
         self.check_at_least(("layers", "hidden_size", "batch_size", "min_freq", "char_dim"))
-        self.check_at_least(("embedding_dim", "char_hidden"), 0)
+        self.check_at_least(("char_hidden",) + ("embedding_dim",) * (self.embedding_dim is not None), 0)
+        check_pretraining(self.init_from, self.init_from_backward, self.vectors, self.encoder == "none")
         self.check_fractions(("dropout", "word_dropout"))
 
 
 def encoder_of(meta: dict) -> Encoder:
-    return Encoder(Vocabulary.from_json(meta["words"]), Vocabulary.from_json(meta["chars"]), list(meta["tags"]))
+    words = Vocabulary.from_json(meta["words"])
+    return Encoder(words, Vocabulary.from_json(meta["chars"]), list(meta["tags"]),
+                   set(words.tokens[:meta.get("training_words", len(words))]))
 
 
 def prepare(config: TagConfig, meta: dict | None) -> Prepared:
@@ -96,16 +106,28 @@ def prepare(config: TagConfig, meta: dict | None) -> Prepared:
     if fresh:
         words = Vocabulary.build(([w.lower() for w in s.words] for s in data.train), (PAD, UNK), config.min_freq,
                                  config.max_vocab)
-        meta = {"words": words.to_json(), "embedding_dim": config.embedding_dim,
+        trained_words = len(words)
+        if config.init_from is not None:
+            models = read_models(config.init_from, config.init_from_backward, config.encoder, config.hidden_size,
+                                 config.layers, config.bidirectional)
+            words = Vocabulary(with_pretrained_words(words.tokens, models))
+        meta = {"words": words.to_json(), "training_words": trained_words,
+                "embedding_dim": EMBEDDING_DIM if config.embedding_dim is None else config.embedding_dim,
                 "chars": Vocabulary.build((w for s in data.train for w in s.words), (PAD, UNK)).to_json(),
                 "tags": sorted({t for s in data.train for t in s.tags}),
                 "ambiguous": sorted(ambiguous_words(data.train))}
     prepared = Prepared(data, meta, data.source, data.skipped)
     if config.vectors is not None and fresh:  # a trained run's meta knows the size; its weights hold the vectors
         embedding, _ = vectors_input(words.tokens, config.vectors, config.vectors_format, config.freeze_vectors,
-                                         words.pad_id, seed=config.train.seed)
-        meta["embedding_dim"] = embedding.embedding_dim
+                                     words.pad_id, seed=config.train.seed)
+        meta["embedding_dim"] = embedding_size(config.embedding_dim, embedding.embedding_dim, config.vectors)
         prepared.initialize = lambda model: setattr(model, "input", embedding)
+    if config.init_from is not None and fresh:
+        embedding, load, init = start_from(models, words.tokens, words.pad_id, config.train.seed,
+                                           trained_words)
+        prepared.started_from = init.describe()
+        meta["embedding_dim"] = embedding_size(config.embedding_dim, embedding.embedding_dim, "--init-from")
+        prepared.initialize = lambda model: (setattr(model, "input", embedding), load(model.encoder))
     unknown = sorted({t for split in (data.validation, data.test) for s in split for t in s.tags} - set(meta["tags"]))
     if unknown:
         raise DataError(data.source, f"the held-out sentences have tags training never has: {', '.join(unknown[:10])}")
@@ -114,7 +136,8 @@ def prepare(config: TagConfig, meta: dict | None) -> Prepared:
 
 def build_model(config: TagConfig, meta: dict) -> Tagger:
     encoder = encoder_of(meta)
-    words = make_input(len(encoder.words), int(meta.get("embedding_dim", config.embedding_dim)), encoder.words.pad_id)
+    words = make_input(len(encoder.words), int(meta.get("embedding_dim", config.embedding_dim or EMBEDDING_DIM)),
+                       encoder.words.pad_id)
     chars = CharWords(len(encoder.chars), config.char_dim, config.char_hidden, encoder.chars.pad_id) \
         if config.char_hidden else None
     size = words.embedding_dim + (chars.output_size if chars else 0)
@@ -135,7 +158,7 @@ def baseline(prepared: Prepared) -> dict[str, float]:
     """The test scores of giving each word its most frequent training tag."""
     data: TagData = prepared.data
     return tag_scores(most_frequent_tag(data.train, data.test), data.test, set(prepared.meta["ambiguous"]),
-                      encoder_of(prepared.meta).words)
+                      encoder_of(prepared.meta).known)
 
 
 def report(model: Tagger, config: TagConfig, prepared: Prepared, run_dir: Path) -> dict:
@@ -235,7 +258,7 @@ def run_eval(trained: Trained, o: EvalOptions) -> str:
     prepared = prepare(config, trained.meta)
     data: TagData = prepared.data
     predicted, _ = tag_sentences(trained.model, encoder_of(trained.meta), [s.words for s in data.test])
-    metrics = {**tag_scores(predicted, data.test, set(trained.meta["ambiguous"]), encoder_of(trained.meta).words),
+    metrics = {**tag_scores(predicted, data.test, set(trained.meta["ambiguous"]), encoder_of(trained.meta).known),
                **baselines(prepared)}
     lines = [metrics_table(metrics)]
     if o.write_predictions:

@@ -15,10 +15,12 @@ from rnnlab.training.tasks import BucketTask, device_of
 
 
 class Encoder:
-    """Sentences to ids: lower-cased words, the characters of each word as written, tags."""
+    """Sentences to ids: lower-cased words, the characters of each word as written, tags. ``known``: the
+    training words (the vocabulary may hold a language model's words as well)."""
 
-    def __init__(self, words: Vocabulary, chars: Vocabulary, tags: list[str]) -> None:
+    def __init__(self, words: Vocabulary, chars: Vocabulary, tags: list[str], known: set[str] | None = None) -> None:
         self.words, self.chars, self.tags = words, chars, tags
+        self.known = set(words.tokens) if known is None else known
         self.tag_id = {t: k for k, t in enumerate(tags)}
 
     def batch(self, sentences: list[list[str]], device) -> tuple[Tensor, Tensor, Tensor, Tensor]:
@@ -55,7 +57,7 @@ def ambiguous_words(sentences: list[Tagged]) -> set[str]:
 
 
 def tag_scores(predicted: list[list[str]], sentences: list[Tagged], ambiguous: set[str],
-               known: Vocabulary) -> dict[str, float]:
+               known: set[str] | Vocabulary) -> dict[str, float]:
     """Accuracy on every word, on the ambiguous ones and on those unseen in training (``known``: the training
     words); span precision, recall and F1 for BIO tags."""
     words = [(p == t, w.lower()) for tags, s in zip(predicted, sentences) for p, t, w in zip(tags, s.tags, s.words)]
@@ -125,4 +127,4 @@ class TagTask(BucketTask):
             total, count = total + float(loss) * n, count + n
         predicted, _ = tag_sentences(model, self.encoder, [s.words for s in sentences])
         return {"loss": total / max(1, count),
-                **tag_scores(predicted, sentences, self.ambiguous, self.encoder.words)}
+                **tag_scores(predicted, sentences, self.ambiguous, self.encoder.known)}
