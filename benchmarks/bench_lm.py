@@ -433,9 +433,9 @@ def main() -> None:
                 rows.append(dict(row, precision=precision, seconds=time.perf_counter() - start))
             record.update(tokens=args.tokens, rows=rows,
                           change=rows[1]["test_perplexity"] / rows[0]["test_perplexity"] - 1)
-        elif args.case == "pretrain":  # the language models that bench_sentiment.py and bench_tag.py start from
+        elif args.case == "pretrain":  # the language models that bench_pretraining.py starts the tasks from
             direction = "backward" if args.reverse else "forward"
-            command += " --reverse" * args.reverse
+            record["command"] += " --reverse" * args.reverse
             row = train_rnnlab(c, replace(DEFAULT, reverse=args.reverse), args.minutes, 300,
                                f"rnnlab lm ({direction})", PRETRAINED / direction)
             record.update(rows=[row], direction=direction, folder=str(PRETRAINED / direction))

@@ -2,11 +2,12 @@
 and ULMFiT's discriminative rates, gradual unfreezing and slanted triangular schedule."""
 
 import random
+from dataclasses import replace
 
 import pytest
 import torch
 
-from rnnlab.apps import lm, sentiment, tag
+from rnnlab.apps import lm, sentiment, tag, translate
 from rnnlab.cli.main import main
 from rnnlab.data import Vocabulary
 from rnnlab.training import TrainConfig, fit
@@ -124,6 +125,41 @@ def test_a_tagger_starts_from_the_language_model_whatever_its_character_features
     torch.testing.assert_close(h[..., :8], want, rtol=1e-5, atol=1e-6)
     # the training words are what "unseen" is measured against, not the language model's
     assert tag.app.encoder_of(prepared.meta).known == set(words.tokens[:prepared.meta["training_words"]])
+
+
+def test_a_translation_encoder_starts_from_both_language_models_and_the_decoder_fresh(models, tmp_path, capsys):
+    pairs = tmp_path / "pairs.tsv"  # English sources (the language models' words), made-up targets
+    pairs.write_text("".join(f"{line}\t{' '.join(w.upper() for w in reversed(line.split()))}\n"
+                             for line in text(200, 1).splitlines()), encoding="utf-8")
+    config = translate.TranslateConfig(data=str(pairs), encoder_cell="lstm", layers=2, hidden_size=8,
+                                       validation=20, test=20, init_from=str(models["forward"]),
+                                       init_from_backward=str(models["backward"]), train=QUICK)
+    model, prepared = started(translate.APP, config)
+    fwd, bwd = lm_model(models["forward"]).model.eval(), lm_model(models["backward"]).model.eval()
+    source = prepared.data["vocabs"][0]
+    lm_vocab = Vocabulary.from_json(lm_model(models["forward"]).meta["vocab"])
+    sentence = ["the", "plot", "was", "not", "funny"]
+    assert model.source_embed.embedding_dim == 10 == prepared.meta["embedding_dim"]
+    n = torch.tensor([len(sentence)])
+    with torch.no_grad():
+        h, _ = model.encoder(model.source_embed(torch.tensor([source.encode(sentence)])), None, n)
+        ids = torch.tensor([lm_vocab.encode(sentence)])
+        want_f, _ = fwd.rnn(fwd.input(ids), None, n)
+        want_b, _ = bwd.rnn(bwd.input(ids.flip(1)), None, n)
+    torch.testing.assert_close(h[..., :8], want_f, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(h[..., 8:], want_b.flip(1), rtol=1e-5, atol=1e-6)
+    assert "started from" in prepared.started_from
+    groups = layer_groups(model)  # ULMFiT's: the source embedding, each encoder layer, the decoder as the head
+    assert len(groups) == 4 and groups[0] == [model.source_embed.weight]
+    assert {id(p) for p in model.decoder.parameters()} <= {id(p) for p in groups[-1]}
+    # the run trains, saves and comes back with the started embedding's size
+    trained = translate.APP.train(replace(config, out=str(tmp_path / "mt")))
+    assert translate.APP.load(tmp_path / "mt").model.source_embed.embedding_dim == 10
+    assert "started from" in trained.summary["started_from"]
+    # the cell that does not match is named by the translator's own option
+    assert main(["translate", "train", "--data", str(pairs), "--init-from", str(models["forward"]), "--layers", "2",
+                 "--hidden-size", "8", "--quiet", "--out", str(tmp_path / "gru")]) == 2
+    assert "give --encoder-cell lstm" in capsys.readouterr().err
 
 
 def test_lm_reverse_reads_the_same_text_right_to_left(models):

@@ -15,7 +15,7 @@ from torch import Tensor, nn
 
 from rnnlab.models.classifier import last_hidden
 from rnnlab.models.decoder import Decoder, Memory
-from rnnlab.models.stack import make_stack
+from rnnlab.models.stack import layer_groups, make_stack
 
 
 class Seq2Seq(nn.Module):
@@ -34,6 +34,10 @@ class Seq2Seq(nn.Module):
         self.decoder = Decoder(target_vocab, embedding_dim, decoder_cell, hidden_size, self.encoder.output_size,
                                num_layers, dropout, attention, target_pad, engine)
         self.drop = nn.Dropout(dropout)
+
+    def layer_groups(self) -> list[list[nn.Module]]:
+        """ULMFiT's layer groups: the source embedding and each encoder layer; the decoder is the head."""
+        return layer_groups(self.source_embed, self.encoder)
 
     def encode(self, source: Tensor, lengths: Tensor) -> Memory:
         """``source: (B, S)`` ids, ``lengths: (B,)`` -> the decoder's view of it."""

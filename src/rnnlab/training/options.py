@@ -105,8 +105,9 @@ def encoding_option() -> Any:
                            "codec, or auto (UTF-8, else an error naming the likely encoding)", group="data")
 
 
-def embedding_option(default: int, what: str = "learned embedding size") -> Any:
-    return option(None, f"{what}; 0: one-hot", none=f"{default}, or the size of --vectors or --init-from",
+def embedding_option(default: int, what: str = "learned embedding size", one_hot: bool = True,
+                     sources: str = "--vectors or --init-from") -> Any:
+    return option(None, f"{what}; 0: one-hot" if one_hot else what, none=f"{default}, or the size of {sources}",
                   group="model")
 
 

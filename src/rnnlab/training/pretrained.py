@@ -200,10 +200,11 @@ class Initialization:
 
 
 def read_models(init_from: str, init_from_backward: str | None, cell: str, hidden_size: int, layers: int,
-                bidirectional: bool) -> list[LanguageModelRun]:
-    """The forward language model (and the backward one, if given), checked to fit an encoder of this shape."""
+                bidirectional: bool, cell_flag: str = "--encoder") -> list[LanguageModelRun]:
+    """The forward language model (and the backward one, if given), checked to fit an encoder of this shape
+    (``cell_flag``: the option that sets the encoder's cell, for the error)."""
     forward = read_language_model(init_from, "forward", "--init-from")
-    check_shape(forward, cell, hidden_size, layers)
+    check_shape(forward, cell, hidden_size, layers, cell_flag)
     if init_from_backward is None:
         if bidirectional:
             log.warning("--init-from without --init-from-backward: the backward direction starts fresh (a backward "
@@ -213,7 +214,7 @@ def read_models(init_from: str, init_from_backward: str | None, cell: str, hidde
         raise ValueError("--init-from-backward starts the backward direction of a bidirectional encoder; this "
                          "encoder reads left to right only (--unidirectional)")
     backward = read_language_model(init_from_backward, "backward", "--init-from-backward")
-    check_shape(backward, cell, hidden_size, layers)
+    check_shape(backward, cell, hidden_size, layers, cell_flag)
     return [forward, backward]
 
 

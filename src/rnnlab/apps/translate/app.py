@@ -23,12 +23,17 @@ from rnnlab.data.vocab import BOS, EOS, PAD, UNK
 from rnnlab.decoding import Hypothesis
 from rnnlab.export import check, run_onnx, save
 from rnnlab.export.onnx_graph import decoder_step, encoder
-from rnnlab.models import ATTENTIONS, CELL_KINDS, Seq2Seq
+from rnnlab.models import ATTENTIONS, CELL_KINDS, Seq2Seq, embedding_size
 from rnnlab.training import TrainConfig
 from rnnlab.training.bleu import corpus_bleu
-from rnnlab.training.options import Config, DecodeOptions, encoding_option, engine_option, option, out_option
+from rnnlab.training.options import (Config, DecodeOptions, embedding_option, encoding_option, engine_option,
+                                     init_from_option, option, out_option)
+from rnnlab.training.pretrained import check_pretraining, read_models, start_from, with_pretrained_words
 from rnnlab.training.runner import App, Prepared, Trained, Verb, evaluate, metrics_table
 from rnnlab.viz import plot_attention
+
+
+EMBEDDING_DIM = 64  # without --embedding-dim or --init-from
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,8 @@ class TranslateConfig(Config):
     generated_test: int = option(1000, "", group="data")
     min_freq: int = option(1, "rarer words become <unk>", group="data")
     max_vocab: int | None = option(None, "keep at most this many words a language", none="all", group="data")
-    embedding_dim: int = option(64, "", group="model")
+    embedding_dim: int | None = embedding_option(EMBEDDING_DIM, "word vectors (source and target)", one_hot=False,
+                                                 sources="--init-from")
     encoder_cell: str = option("gru", "", choices=CELL_KINDS, group="model")
     decoder_cell: str = option("gru", "", choices=CELL_KINDS, group="model")
     hidden_size: int = option(128, "units a direction", group="model")
@@ -71,6 +77,8 @@ class TranslateConfig(Config):
                                         "is the encoder's final state", choices=ATTENTIONS + ("none",), group="model")
     teacher_forcing: float = option(1.0, "share of steps fed the true previous word", group="model")
     engine: str = engine_option()
+    init_from: str | None = init_from_option()
+    init_from_backward: str | None = init_from_option(backward=True)
     batch_size: int = option(64, "", group="model")
     beam: int = option(1, "beam width for testing; 1: greedy", group="model")
     alpha: float = option(0.0, "length penalty ((5 + |Y|) / 6) ** alpha; 0: none", group="model")
@@ -82,7 +90,10 @@ class TranslateConfig(Config):
     def __post_init__(self) -> None:
         self.check_choices()
         self.check_split_sizes()
-        self.check_at_least(("layers", "hidden_size", "batch_size", "min_freq", "max_words", "beam", "embedding_dim"))
+        self.check_at_least(("layers", "hidden_size", "batch_size", "min_freq", "max_words", "beam"))
+        if self.embedding_dim is not None:
+            self.check_at_least(("embedding_dim",))
+        check_pretraining(self.init_from, self.init_from_backward, None, False)
         self.check_fractions(("dropout",))
         if not 0.0 <= self.teacher_forcing <= 1.0:
             raise ValueError(f"teacher forcing must be in [0, 1]; received {self.teacher_forcing}")
@@ -106,21 +117,39 @@ def encode(corpus: ParallelCorpus, source_vocab: Vocabulary, target_vocab: Vocab
 
 
 def prepare(config: TranslateConfig, meta: dict | None) -> Prepared:
+    """The vocabularies; with ``--init-from``, the source side's embedding and encoder start from language
+    models of the source language (``rnnlab.training.pretrained``), the decoder fresh."""
     corpus = load_parallel(config)
-    if meta is None:
+    fresh = meta is None
+    if fresh:
         sources = (g.source for g in corpus.train for _ in g.targets)  # a source counts once per translation
         targets = (t for g in corpus.train for t in g.targets)
-        meta = {"source_vocab": Vocabulary.build(sources, (PAD, UNK), config.min_freq, config.max_vocab).to_json(),
+        source_vocab = Vocabulary.build(sources, (PAD, UNK), config.min_freq, config.max_vocab)
+        training_words = len(source_vocab)
+        if config.init_from is not None:
+            models = read_models(config.init_from, config.init_from_backward, config.encoder_cell, config.hidden_size,
+                                 config.layers, config.bidirectional, cell_flag="--encoder-cell")
+            source_vocab = Vocabulary(with_pretrained_words(source_vocab.tokens, models))
+        meta = {"source_vocab": source_vocab.to_json(),
                 "target_vocab": Vocabulary.build(targets, (PAD, BOS, EOS, UNK), config.min_freq,
-                                                 config.max_vocab).to_json()}
+                                                 config.max_vocab).to_json(),
+                "embedding_dim": EMBEDDING_DIM if config.embedding_dim is None else config.embedding_dim}
     source_vocab, target_vocab = vocabularies(meta)
-    return Prepared({"corpus": corpus, "encoded": encode(corpus, source_vocab, target_vocab),
-                     "vocabs": (source_vocab, target_vocab)}, meta, corpus.source, corpus.skipped)
+    prepared = Prepared({"corpus": corpus, "encoded": encode(corpus, source_vocab, target_vocab),
+                         "vocabs": (source_vocab, target_vocab)}, meta, corpus.source, corpus.skipped)
+    if config.init_from is not None and fresh:
+        embedding, load, init = start_from(models, source_vocab.tokens, source_vocab.pad_id, config.train.seed,
+                                           training_words)
+        prepared.started_from = init.describe()
+        meta["embedding_dim"] = embedding_size(config.embedding_dim, embedding.embedding_dim, "--init-from")
+        prepared.initialize = lambda model: (setattr(model, "source_embed", embedding), load(model.encoder))
+    return prepared
 
 
 def build_model(config: TranslateConfig, meta: dict) -> Seq2Seq:
     source_vocab, target_vocab = vocabularies(meta)
-    return Seq2Seq(len(source_vocab), len(target_vocab), config.embedding_dim, config.encoder_cell,
+    embedding_dim = int(meta.get("embedding_dim", config.embedding_dim or EMBEDDING_DIM))
+    return Seq2Seq(len(source_vocab), len(target_vocab), embedding_dim, config.encoder_cell,
                    config.decoder_cell, config.hidden_size, config.layers, config.bidirectional, config.dropout,
                    None if config.attention == "none" else config.attention, source_vocab.pad_id,
                    target_vocab.pad_id, config.engine)
