@@ -20,7 +20,11 @@ rest of the JSON file): B=64, E=H=128, lengths drawn from an IMDB-like spread
 length; every cell one-way and bidirectional, training and inference; rnnlab's
 default engine beside torch.nn over a PackedSequence and torch.nn on the
 padded batch (which ignores the lengths: wrong final states and reverse
-direction). Each rep runs every contender once, in turn; medians.
+direction); and the drop-in modules (``rnnlab.nn``, the chapter's GRU as
+``rnnlab.nn.GRU(reset="before")``) called on a PackedSequence beside
+torch.nn called on the same one, as a torch user switching imports meets
+them. Each rep runs every contender once, in turn; medians. ``--quick`` leaves
+out the fixed length.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from pathlib import Path
 import torch
 from machine import describe, markdown, matmul_peak as machine_peak
 
+import rnnlab.nn
 from rnnlab import Bidirectional, Recurrent, from_torch
 from rnnlab.core import GRUCell
 from rnnlab.data import bucket_batches
@@ -219,11 +224,12 @@ def bench_variable(quick: bool) -> dict:
     generator = torch.Generator().manual_seed(0)
     reps = 3 if quick else 5
     rows = []
-    for spread in ("imdb", "multi30k", "fixed"):
+    for spread in ("imdb", "multi30k") if quick else ("imdb", "multi30k", "fixed"):
         lengths = length_spread(spread, B, generator)
         x = torch.randn(B, int(lengths.max()), E, device=DEVICE)
         lengths = lengths.to(DEVICE)
         tokens = int(lengths.sum())
+        sequence = torch.nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
         for kind in KINDS:
             for bidirectional in (False, True):
                 torch_module = KINDS[kind][0](E, H, batch_first=True, bidirectional=bidirectional).to(DEVICE)
@@ -232,13 +238,17 @@ def bench_variable(quick: bool) -> dict:
                     layer = Bidirectional(Recurrent(forward_cell), Recurrent(layers_for(kind, E, H)[1], reverse=True))
                 else:
                     layer = Recurrent(forward_cell)
+                drop_in = (rnnlab.nn.GRU(E, H, batch_first=True, bidirectional=bidirectional, reset="before",
+                                         device=DEVICE) if kind == "gru-before" else from_torch(torch_module))
 
                 def packed():
                     data = torch.nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True,
                                                                    enforce_sorted=False)
                     return torch.nn.utils.rnn.pad_packed_sequence(torch_module(data)[0], batch_first=True)[0]
                 runners = {"rnnlab auto": lambda: layer(x, lengths=lengths)[0], "torch.nn packed": packed,
-                           "torch.nn padded": lambda: torch_module(x)[0]}
+                           "torch.nn padded": lambda: torch_module(x)[0],
+                           "rnnlab.nn on a PackedSequence": lambda: drop_in(sequence)[0].data,
+                           "torch.nn on a PackedSequence": lambda: torch_module(sequence)[0].data}
                 times = {label: {"train": [], "infer": []} for label in runners}
                 for rep in range(reps + 1):  # the first round warms up
                     for label, run in runners.items():
@@ -271,8 +281,8 @@ def bench_variable(quick: bool) -> dict:
 
 
 def variable_table(result: dict) -> list[str]:
-    lines = ["| lengths | cell | directions | train tok/s | x packed | x padded | infer tok/s | x packed | x padded |",
-             "|---|---|---|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| lengths | cell | directions | train tok/s | x packed | x padded | infer tok/s | x packed | x padded | "
+             "rnnlab.nn train x | rnnlab.nn infer x |", "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     rows = result["rows"]
     index = {(r["spread"], r["cell"], r["bidirectional"], r["engine"]): r for r in rows}
     for r in rows:
@@ -280,10 +290,14 @@ def variable_table(result: dict) -> list[str]:
             continue
         key = (r["spread"], r["cell"], r["bidirectional"])
         p, q = index[key + ("torch.nn packed",)], index[key + ("torch.nn padded",)]
+        ours, theirs = index.get(key + ("rnnlab.nn on a PackedSequence",)), index.get(key + ("torch.nn on a PackedSequence",))
+        drop_in = (f"{ours['train_tok_s'] / theirs['train_tok_s']:.2f} | {ours['infer_tok_s'] / theirs['infer_tok_s']:.2f}"
+                   if ours else "| ")
         lines.append(f"| {r['spread']} (T={r['T']}) | {r['cell']} | {'both' if r['bidirectional'] else 'one'} | "
                      f"{r['train_tok_s']:,.0f} | {r['train_tok_s'] / p['train_tok_s']:.2f} | "
                      f"{r['train_tok_s'] / q['train_tok_s']:.2f} | {r['infer_tok_s']:,.0f} | "
-                     f"{r['infer_tok_s'] / p['infer_tok_s']:.2f} | {r['infer_tok_s'] / q['infer_tok_s']:.2f} |")
+                     f"{r['infer_tok_s'] / p['infer_tok_s']:.2f} | {r['infer_tok_s'] / q['infer_tok_s']:.2f} | "
+                     f"{drop_in} |")
     lines += ["", "Padding share of the data loader's batches (B=64): random batches against `rnnlab.data."
               "bucket_batches` (sort inside pools of 50 batches, then shuffle the batches):", "",
               "| lengths | texts | random | bucketed |", "|---|---:|---:|---:|"]

@@ -10,6 +10,9 @@
   slower there): ``segments`` runs the batch in pieces of time, each on the
   fastest engine for it (see ``segments``); inference takes torch's packed
   kernels where they are the fastest (its GRU, the Elman RNN).
+- ``packed``: inference over lengths (``rnnlab.kernels.packed``): the rows
+  sorted by length, each step on the rows still running, both directions of a
+  bidirectional layer in one loop; only from ``auto``.
 
 Nothing here tests a cell's class: the cell says which kernels compute its
 function (``cell.engines()``), and a cell of a user's own, which names none,
@@ -27,6 +30,7 @@ from rnnlab.kernels.fused import held_sequence, holds, torch_sequence
 from rnnlab.kernels.gru import GRUFunction
 from rnnlab.kernels.lstm import LSTMFunction
 from rnnlab.kernels.masks import length_mask
+from rnnlab.kernels.packed import infer_sequence
 from rnnlab.kernels.segments import run_pieces
 from rnnlab.kernels.step import infer_step
 
@@ -74,6 +78,19 @@ def check_engine_for(engine: str, cell, where: str = "engine") -> None:
         raise ValueError(f"{where} 'torch' has no kernel for {what}; use engine 'bptt', 'reference' or 'auto'")
 
 
+# The LSTM's inference over lengths up to this many steps runs on ``packed``; over longer ones in pieces on
+# oneDNN (``segments``), which gains as a step's work grows (docs/performance.md, "Variable-length batches").
+PACKED_LSTM_STEPS = 64
+
+
+def infers_packed(cell, x: Tensor, steps: int) -> bool:
+    """Whether ``auto`` runs ``cell`` over ``steps`` steps of ``x`` (with lengths) on ``packed``: inference on
+    the CPU, not under autocast, a cell with a kernel (the LSTM up to ``PACKED_LSTM_STEPS``)."""
+    kind = cell.engines().kernel
+    return kind in KERNELS and (kind != "lstm" or steps <= PACKED_LSTM_STEPS) and steps > 1 and not x.is_cuda \
+        and not _wants_grad(cell, x) and not torch.is_autocast_enabled(x.device.type)
+
+
 def choose_engine(engine: str, cell, x: Tensor, lengths: Tensor | None = None) -> str:
     """Resolve ``auto`` to the fastest engine for the cell, device, gradient and lengths; check any other.
 
@@ -87,6 +104,7 @@ def choose_engine(engine: str, cell, x: Tensor, lengths: Tensor | None = None) -
     packed; torch's GRU and the Elman RNN take torch's packed kernels
     (segments reach 0.8-0.9x of them); the chapter's GRU, which has none,
     segments. On CUDA, cuDNN's packed kernels.
+    Inference over lengths on the CPU runs ``packed`` (``infers_packed``).
     """
     check_engine_for(engine, cell)
     if engine != "auto":
@@ -95,9 +113,9 @@ def choose_engine(engine: str, cell, x: Tensor, lengths: Tensor | None = None) -
     if runs.kernel not in KERNELS:
         return "torch" if runs.fused else "reference"  # a cell of the user's own: only the loop knows it
     if lengths is not None and not x.is_cuda and x.shape[1] > 1:
-        if runs.fused not in (None, "lstm") and not _wants_grad(cell, x) and bool(lengths.min() != lengths.max()):
-            return "torch"  # inference with torch's GRU or Elman: its packed kernels are the fastest (1.1-1.3x)
-        return "segments"  # training, and the LSTM: torch's packed kernels are 1.3-11x slower than segments
+        if infers_packed(cell, x, x.shape[1]):
+            return "packed"
+        return "segments"  # training, and the LSTM's long inference: torch's packed kernels are 1.3-11x slower
     if runs.fused is None:
         return "bptt"  # the chapter's GRU: no fused kernel anywhere
     if x.is_cuda:
@@ -120,6 +138,9 @@ def run_sequence(engine: str, cell, x: Tensor, state, lengths: Tensor | None):
             return run_sequence(engine, cell, x.to(dtype), map_state(lambda t: t.to(dtype), state), lengths)
     if engine == "torch":
         return torch_sequence(cell, x, state, lengths)
+    if engine == "packed":
+        y, (final,) = infer_sequence([cell], [False], x, [state], lengths)
+        return y, final
     if engine == "segments":
         fixed = choose_engine("auto", cell, x)
         held = fixed == "torch" and holds(cell)  # the pieces where sequences end on the same fused kernel

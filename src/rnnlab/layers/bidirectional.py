@@ -7,6 +7,7 @@ from torch import Tensor
 
 from rnnlab.kernels import choose_engine
 from rnnlab.kernels.fused import both_ways, torch_both_ways
+from rnnlab.kernels.packed import infer_sequence, same_function
 from rnnlab.layers.base import Layer
 from rnnlab.layers.recurrent import Recurrent
 
@@ -72,16 +73,33 @@ class Bidirectional(Layer):
             raise ValueError(f"Bidirectional: state must be a (forward, backward) pair; "
                              f"received {type(state).__name__}"
                              + (f" of length {len(state)}" if isinstance(state, tuple) else ""))
+        if self._one_loop(x, lengths):  # inference over lengths: both directions in one loop
+            f, b = self.forward_layer, self.backward_layer
+            y, finals = infer_sequence([f.cell, b.cell], [False, True], x, [f.start(x, state[0]), b.start(x, state[1])],
+                                       lengths)
+            return self._merged(y), tuple(finals)
         if self._one_call(x, lengths):
             f, b = self.forward_layer.cell, self.backward_layer.cell
             start = (self.forward_layer.start(x, state[0]), self.backward_layer.start(x, state[1]))
             y, finals = torch_both_ways(f, b, x, start, lengths)
-            if self.merge == "concat":
-                return y, finals
-            return _MERGES[self.merge](*y.split([f.hidden_size, b.hidden_size], dim=2)), finals
+            return self._merged(y), finals
         y_f, s_f = self.forward_layer._run(x, state[0], lengths)
         y_b, s_b = self.backward_layer._run(x, state[1], lengths)
         return _MERGES[self.merge](y_f, y_b), (s_f, s_b)
+
+    def _merged(self, y: Tensor) -> Tensor:
+        """``merge`` applied to both directions' outputs side by side in ``y: (B, T, H_f + H_b)``."""
+        if self.merge == "concat":
+            return y
+        return _MERGES[self.merge](*y.split([self.forward_layer.output_size, self.backward_layer.output_size], dim=2))
+
+    def _one_loop(self, x: Tensor, lengths: Tensor | None) -> bool:
+        """Whether both directions run on the ``packed`` engine with cells of one function and size, and so can
+        share its loop (``rnnlab.kernels.packed``)."""
+        f, b = self.forward_layer, self.backward_layer
+        return type(f) is Recurrent and type(b) is Recurrent and same_function(f.cell, b.cell) \
+            and choose_engine(f.engine, f.cell, x, lengths) == "packed" \
+            and choose_engine(b.engine, b.cell, x, lengths) == "packed"
 
     def _one_call(self, x: Tensor, lengths: Tensor | None) -> bool:
         """Whether both directions run on torch's fused kernel, and so can share one bidirectional call (as

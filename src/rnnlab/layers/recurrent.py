@@ -9,6 +9,7 @@ from rnnlab.core import Cell, map_state
 from rnnlab.kernels import choose_engine, run_sequence
 from rnnlab.kernels.dispatch import check_engine_for
 from rnnlab.kernels.masks import length_mask
+from rnnlab.kernels.packed import infer_sequence
 from rnnlab.layers.base import Layer
 from rnnlab.layers.lengths import reverse_padded
 
@@ -61,9 +62,12 @@ class Recurrent(Layer):
     def _run(self, x: Tensor, state, lengths: Tensor | None):
         T = x.shape[1]
         state = self.start(x, state)
+        engine = choose_engine(self.engine, self.cell, x, lengths)
+        if engine == "packed":  # reads each sequence backwards itself
+            y, (state,) = infer_sequence([self.cell], [self.reverse], x, [state], lengths)
+            return y, state
         if self.reverse:
             x = reverse_padded(x, lengths)
-        engine = choose_engine(self.engine, self.cell, x, lengths)
         if engine != "reference":
             y, state = run_sequence(engine, self.cell, x, state, lengths)
             return (reverse_padded(y, lengths) if self.reverse else y), state

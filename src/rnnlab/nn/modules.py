@@ -18,6 +18,8 @@ from torch.nn.utils.rnn import PackedSequence
 
 from rnnlab.core import Cell, ElmanCell, GRUCell, LSTMCell, LSTMState
 from rnnlab.core.checks import shape_str
+from rnnlab.kernels.dispatch import infers_packed
+from rnnlab.kernels.packed import of_packed_sequence, run_packed
 from rnnlab.layers import Bidirectional, Recurrent, Stacked
 
 
@@ -207,6 +209,8 @@ class RNNBase(nn.Module):
         """
         name = type(self).__name__
         packed = isinstance(input, PackedSequence)
+        if packed and self._runs_packed(input):
+            return self._forward_packed(input, hx)
         if packed:
             x, lengths, unbatched = input, None, False
             batch = int(input.batch_sizes[0])
@@ -231,6 +235,34 @@ class RNNBase(nn.Module):
 
     def _torch_hx(self, parts: list[Tensor]):
         return parts[0]
+
+    def _runs_packed(self, input: PackedSequence) -> bool:
+        """Whether every layer would infer on the ``packed`` engine: then the data stays packed throughout."""
+        steps = len(input.batch_sizes)
+        return all(layer.engine == "auto" and infers_packed(layer.cell, input.data, steps)
+                   for layer in self._directions())
+
+    def _directions(self) -> list[Recurrent]:
+        return [d for layer in self.stack.layers
+                for d in ((layer.forward_layer, layer.backward_layer) if self.bidirectional else (layer,))]
+
+    def _forward_packed(self, input: PackedSequence, hx):
+        """Inference over a PackedSequence on its own data, layer by layer (``rnnlab.kernels.packed``): no
+        padding, no unpacking; the same values as the padded path."""
+        data, B = input.data, int(input.batch_sizes[0])
+        pack = of_packed_sequence(input)
+        state = (None,) * self.num_layers if hx is None else self._from_torch_state(self._check_hx(hx, B, False))
+        finals = []
+        for k, (layer, layer_state) in enumerate(zip(self.stack.layers, state)):
+            pair = (layer.forward_layer, layer.backward_layer) if self.bidirectional else (layer,)
+            given = layer_state if self.bidirectional else (layer_state,)
+            starts = [d.cell.initial_state(B, device=data.device, dtype=data.dtype) if s is None else s
+                      for d, s in zip(pair, given if layer_state is not None else (None,) * len(pair))]
+            data, ends = run_packed([d.cell for d in pair], [False, True][: len(pair)],
+                                    self.stack.dropout(data) if k > 0 else data, pack, starts)
+            finals.append(tuple(ends) if self.bidirectional else ends[0])
+        out = PackedSequence(data, input.batch_sizes, input.sorted_indices, input.unsorted_indices)
+        return out, self._torch_hx(self._to_torch_state(tuple(finals)))
 
     _state_labels = ("h_0",)
 
