@@ -1,6 +1,6 @@
 """Speed of rnnlab's engines beside torch.nn's fused RNN/LSTM/GRU, in the same run (by hand; docs/performance.md).
 
-    python benchmarks/bench_rnn.py --quick                 # two shapes, under 2 minutes
+    python benchmarks/bench_rnn.py --quick                 # one shape, no fixed-length spread: under 2 minutes
     python benchmarks/bench_rnn.py --json docs/performance.json --markdown docs/performance.md
     python benchmarks/bench_rnn.py --variable-only --json docs/performance.json --markdown docs/performance.md
     python benchmarks/bench_rnn.py --fixed-only --json docs/performance.json --markdown docs/performance.md
@@ -344,12 +344,15 @@ def write_markdown(path: Path, result: dict) -> None:
                   "Tokens/s count real tokens, not padding. `x packed`: the ratio to torch.nn over a "
                   "PackedSequence; `x padded`: to torch.nn on the padded batch, which ignores the lengths (wrong "
                   "final states and reverse direction). `chapter GRU` (gru-before) is compared with torch.nn.GRU. "
-                  "`rnnlab auto` trains every cell, and infers with the LSTM and the chapter's GRU, in pieces of "
-                  "time cut where they save more work than they cost (`rnnlab.kernels.segments`); the LSTM's pieces "
-                  "run on oneDNN with the state held past each length by pinned gates (`fused.held_sequence`). "
-                  "It infers with torch's GRU and the Elman RNN over torch's packed kernels, the fastest there; "
-                  "when both directions of a bidirectional layer run on torch, they share one bidirectional call "
-                  "(`fused.torch_both_ways`), as torch.nn does. "
+                  "`rnnlab auto` runs the Elman RNN and both GRUs, and the LSTM up to 64 steps, on the `packed` "
+                  "engine (`rnnlab.kernels.packed`): the rows sorted by length, each step on the rows still "
+                  "running, both directions of a bidirectional layer in one loop (one batched product a step), "
+                  "BPTT by hand. The LSTM's longer batches run in pieces of time on oneDNN with the state held "
+                  "past each length (`rnnlab.kernels.segments`, `fused.held_sequence`). `rnnlab.nn train x` and "
+                  "`rnnlab.nn infer x`: the drop-in module (`from_torch`; the chapter's GRU as "
+                  "`rnnlab.nn.GRU(reset=\"before\")`) called on a PackedSequence, against torch.nn called on the "
+                  "same PackedSequence (neither pays for packing or padding); on the packed engine it works on the "
+                  "PackedSequence's own data, layer after layer. "
                   "One random batch of each spread, medians of interleaved repeats; the machine is noisy (+-40% "
                   f"between runs). Measured by `{v.get('command', result['command'])}`.", "", *variable_table(v), ""]
     if "sentiment" in result:
@@ -388,7 +391,7 @@ def write_markdown(path: Path, result: dict) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="shapes c1 and c3 only, fewer repeats")
+    parser.add_argument("--quick", action="store_true", help="shape c1 only, fewer repeats, no fixed-length spread")
     parser.add_argument("--shapes", nargs="*", help=f"shapes to run (default all): {', '.join(SHAPES)}")
     parser.add_argument("--json", help="write the numbers to this file")
     parser.add_argument("--markdown", help="write the tables to this Markdown file")
@@ -408,7 +411,7 @@ def main() -> None:
     command = "python benchmarks/bench_rnn.py " + " ".join(sys.argv[1:])
     if args.fixed_only:
         result = json.loads(Path(args.json).read_text())
-        shapes = args.shapes or (["c1", "c3"] if args.quick else list(SHAPES))
+        shapes = args.shapes or (["c1"] if args.quick else list(SHAPES))
         peak = matmul_peak(args.quick)
         result.update(command=command, machine=describe(), peak_gflops=peak,
                       layers=[r for s in shapes for r in bench_shape(s, args.quick, peak)])
@@ -420,7 +423,7 @@ def main() -> None:
             parser.error("--variable-only keeps the other results of --json FILE; run the whole benchmark first")
         result = json.loads(Path(args.json).read_text())
     else:
-        shapes = args.shapes or (["c1", "c3"] if args.quick else list(SHAPES))
+        shapes = args.shapes or (["c1"] if args.quick else list(SHAPES))
         peak = matmul_peak(args.quick)
         print(f"matmul peak {peak:.0f} GFLOP/s", file=sys.stderr)
         result = {"command": command, "machine": describe(), "peak_gflops": peak,

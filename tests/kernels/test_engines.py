@@ -129,7 +129,7 @@ def test_auto_runs_lengths_in_pieces_of_time_equal_to_the_reference(spec, grad, 
     reference loop's. (Inference runs in pieces only for the LSTM over long batches; here every cell is made to.)"""
     torch.manual_seed(0)
     monkeypatch.setattr(segments, "PIECE_COST", piece_cost)
-    monkeypatch.setattr(dispatch, "infers_packed", lambda *args: False)
+    monkeypatch.setattr(dispatch, "runs_packed", lambda *args: False)
     lengths = torch.tensor([5, 2, 9, 3, 8, 4, 6, 7, 2, 5])
     assert segments.piece_ends(lengths.tolist()) == ([2, 3, 4, 5, 6, 7, 8, 9] if piece_cost == 0 else [9])
     tolerance = {"atol": 1e-12, "rtol": 1e-10} if dtype == torch.float64 else {"atol": 2e-6, "rtol": 1e-5}

@@ -1,7 +1,7 @@
-"""Inference over lengths on the ``packed`` engine: the rows sorted, each step on the rows still running.
+"""Batches with lengths on the ``packed`` engine: the rows sorted, each step on the rows still running.
 
-Every path equals the reference loop (and torch.nn for the drop-in modules) on batches whose sequences end at
-different steps, ties and a length-1 row included, from given initial states.
+Every path equals the reference loop (and torch.nn for the drop-in modules), in value and in every gradient,
+on batches whose sequences end at different steps, ties and a length-1 row included, from given initial states.
 """
 
 import pytest
@@ -33,9 +33,17 @@ def _auto(layer):
     return Stacked([_auto(part) for part in layer.layers])
 
 
+def _outputs_and_grads(layer, x, state, lengths, parameters):
+    y, final = layer(x, state, lengths)
+    torch.manual_seed(1)
+    loss = sum((t * torch.randn(t.shape, dtype=t.dtype)).sum() for t in (y, *flat(final)))
+    return [y, *flat(final), *torch.autograd.grad(loss, [x, *flat(state), *parameters])]
+
+
 @pytest.mark.parametrize("spec", SPECS, ids=SPEC_IDS)
 @pytest.mark.parametrize("form", ["forward", "reverse", "bidirectional", "stacked-sum"])
-def test_packed_inference_equals_the_reference(spec, form):
+@pytest.mark.parametrize("grad", [True, False], ids=["train", "infer"])
+def test_packed_engine_equals_the_reference(spec, form, grad):
     torch.manual_seed(0)
 
     def rec(size=F, reverse=False):
@@ -45,19 +53,25 @@ def test_packed_inference_equals_the_reference(spec, form):
                  "stacked-sum": Stacked([Bidirectional(rec(), rec(reverse=True), "sum"),
                                          Bidirectional(rec(H), rec(H, reverse=True))])}[form]
     x = torch.randn(B, T, F, dtype=torch.float64)
-    x[torch.arange(T) >= LENGTHS.unsqueeze(1)] = float("nan")  # the padding is never read
     state = _state(reference)
-    with torch.no_grad():
-        assert choose_engine("auto", spec.make(F, H), x, LENGTHS) == "packed"
-        expected = reference(x.nan_to_num(), state, LENGTHS)
-        got = _auto(reference)(x, state, LENGTHS)
-    for a, b in zip(flat(got), flat(expected)):
+    assert choose_engine("auto", spec.make(F, H), x, LENGTHS) == "packed"
+    if grad:
+        x.requires_grad_()
+        state = map_state(lambda t: t.requires_grad_(), state)
+        got = _outputs_and_grads(_auto(reference), x, state, LENGTHS, list(reference.parameters()))
+        expected = _outputs_and_grads(reference, x, state, LENGTHS, list(reference.parameters()))
+    else:
+        with torch.no_grad():
+            expected = flat(reference(x, state, LENGTHS))
+            x[torch.arange(T) >= LENGTHS.unsqueeze(1)] = float("nan")  # the padding is never read
+            got = flat(_auto(reference)(x, state, LENGTHS))
+    for a, b in zip(got, expected):
         torch.testing.assert_close(a, b, **F64)
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=SPEC_IDS)
 def test_both_directions_share_one_loop(spec, monkeypatch):
-    """A bidirectional layer's inference is one call of the loop, both directions batched in its products."""
+    """A bidirectional layer runs one call of the loop, both directions batched in its products."""
     calls = []
     real = packed._loop
     monkeypatch.setattr(packed, "_loop", lambda cell, A, *rest: calls.append(A.shape[0]) or real(cell, A, *rest))
@@ -67,21 +81,20 @@ def test_both_directions_share_one_loop(spec, monkeypatch):
     assert calls == [2]
 
 
-def test_engine_choice_over_lengths():
-    """packed for inference over lengths on the CPU; segments for training, and for the LSTM's long batches."""
+@pytest.mark.parametrize("grad", [True, False], ids=["train", "infer"])
+def test_engine_choice_over_lengths(grad):
+    """packed over lengths on the CPU, training and inference; segments for the LSTM's long batches and under
+    autocast; nothing to choose for one step."""
     spec = {s.name: s for s in SPECS}
-    x = torch.randn(B, T, F)
-    lengths = LENGTHS
-    with torch.no_grad():
-        for s in SPECS:
-            assert choose_engine("auto", s.make(F, H), x, lengths) == "packed"
-            assert choose_engine("auto", s.make(F, H), x[:, :1], lengths.clamp(max=1)) != "packed"  # one step
-        long = torch.randn(2, dispatch.PACKED_LSTM_STEPS + 1, F)
-        assert choose_engine("auto", spec["lstm"].make(F, H), long, torch.tensor([long.shape[1], 3])) == "segments"
-        assert choose_engine("auto", spec["gru-before"].make(F, H), long, torch.tensor([long.shape[1], 3])) == "packed"
-    x.requires_grad_()
+    x = torch.randn(B, T, F, requires_grad=grad)
+    long = torch.randn(2, dispatch.PACKED_LSTM_STEPS + 1, F, requires_grad=grad)
     for s in SPECS:
-        assert choose_engine("auto", s.make(F, H), x, lengths) == "segments"
+        assert choose_engine("auto", s.make(F, H), x, LENGTHS) == "packed"
+        assert choose_engine("auto", s.make(F, H), x[:, :1], LENGTHS.clamp(max=1)) not in ("packed", "segments")
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            assert choose_engine("auto", s.make(F, H), x, LENGTHS) == "segments"
+    assert choose_engine("auto", spec["lstm"].make(F, H), long, torch.tensor([long.shape[1], 3])) == "segments"
+    assert choose_engine("auto", spec["gru-before"].make(F, H), long, torch.tensor([long.shape[1], 3])) == "packed"
 
 
 def test_a_single_length_and_full_batches():
@@ -110,8 +123,8 @@ def _torch_and_ours(kind, **options):
 @pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
 @pytest.mark.parametrize("bidirectional", [False, True], ids=["one", "both"])
 @pytest.mark.parametrize("enforce_sorted", [False, True], ids=["unsorted", "sorted"])
-def test_drop_in_modules_infer_on_the_packed_data(kind, bidirectional, enforce_sorted):
-    """rnnlab.nn over a PackedSequence under no_grad: torch.nn's outputs and states, its packing kept."""
+def test_drop_in_modules_run_on_the_packed_data(kind, bidirectional, enforce_sorted):
+    """rnnlab.nn over a PackedSequence: torch.nn's outputs, states and gradients, its packing kept."""
     module, ours = _torch_and_ours(kind, bidirectional=bidirectional)
     x, lengths = torch.randn(B, T, F), LENGTHS
     if enforce_sorted:
@@ -121,17 +134,20 @@ def test_drop_in_modules_infer_on_the_packed_data(kind, bidirectional, enforce_s
     D = 2 if bidirectional else 1
     h0 = torch.randn(2 * D, B, H)
     hx = (h0, torch.randn(2 * D, B, H)) if kind == "LSTM" else h0
-    with torch.no_grad():
-        assert ours._runs_packed(data)
-        expected, expected_state = module(data, hx)
-        got, state = ours(data, hx)
+    assert ours._runs_packed(data)
+    results = []
+    for net in (module, ours):
+        out, state = net(data, hx)
+        state = state if kind == "LSTM" else (state,)
+        torch.manual_seed(1)
+        loss = sum((t * torch.randn(t.shape)).sum() for t in (out.data, *state))
+        grads = torch.autograd.grad(loss, [net.weight_ih_l0, net.weight_hh_l1])
+        results.append((out, [out.data, *state, *grads]))
+    (expected, want), (got, have) = results
     assert torch.equal(got.batch_sizes, expected.batch_sizes)
     assert (got.sorted_indices is None) == enforce_sorted
-    torch.testing.assert_close(got.data, expected.data, atol=2e-6, rtol=1e-5)
-    for a, b in zip(flat(state if kind == "LSTM" else (state,)), flat(expected_state if kind == "LSTM" else (expected_state,))):
+    for a, b in zip(have, want):
         torch.testing.assert_close(a, b, atol=2e-6, rtol=1e-5)
-    x.requires_grad_()  # with a gradient: the padded path, the same function
-    assert not ours._runs_packed(pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=enforce_sorted))
 
 
 def test_the_chapters_gru_drop_in_over_a_packed_sequence():

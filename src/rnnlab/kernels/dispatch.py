@@ -10,9 +10,9 @@
   slower there): ``segments`` runs the batch in pieces of time, each on the
   fastest engine for it (see ``segments``); inference takes torch's packed
   kernels where they are the fastest (its GRU, the Elman RNN).
-- ``packed``: inference over lengths (``rnnlab.kernels.packed``): the rows
+- ``packed``: batches with lengths (``rnnlab.kernels.packed``): the rows
   sorted by length, each step on the rows still running, both directions of a
-  bidirectional layer in one loop; only from ``auto``.
+  bidirectional layer in one loop, BPTT by hand; only from ``auto``.
 
 Nothing here tests a cell's class: the cell says which kernels compute its
 function (``cell.engines()``), and a cell of a user's own, which names none,
@@ -78,33 +78,29 @@ def check_engine_for(engine: str, cell, where: str = "engine") -> None:
         raise ValueError(f"{where} 'torch' has no kernel for {what}; use engine 'bptt', 'reference' or 'auto'")
 
 
-# The LSTM's inference over lengths up to this many steps runs on ``packed``; over longer ones in pieces on
-# oneDNN (``segments``), which gains as a step's work grows (docs/performance.md, "Variable-length batches").
+# The LSTM over lengths up to this many steps runs on ``packed``; over longer ones in pieces on oneDNN
+# (``segments``), which gains as a step's work grows (docs/performance.md, "Variable-length batches").
 PACKED_LSTM_STEPS = 64
 
 
-def infers_packed(cell, x: Tensor, steps: int) -> bool:
-    """Whether ``auto`` runs ``cell`` over ``steps`` steps of ``x`` (with lengths) on ``packed``: inference on
-    the CPU, not under autocast, a cell with a kernel (the LSTM up to ``PACKED_LSTM_STEPS``)."""
+def runs_packed(cell, x: Tensor, steps: int) -> bool:
+    """Whether ``auto`` runs ``cell`` over ``steps`` steps of ``x`` (with lengths) on ``packed``: on the CPU, not
+    under autocast, a cell with a kernel (the LSTM up to ``PACKED_LSTM_STEPS`` steps)."""
     kind = cell.engines().kernel
     return kind in KERNELS and (kind != "lstm" or steps <= PACKED_LSTM_STEPS) and steps > 1 and not x.is_cuda \
-        and not _wants_grad(cell, x) and not torch.is_autocast_enabled(x.device.type)
+        and not torch.is_autocast_enabled(x.device.type)
 
 
 def choose_engine(engine: str, cell, x: Tensor, lengths: Tensor | None = None) -> str:
     """Resolve ``auto`` to the fastest engine for the cell, device, gradient and lengths; check any other.
 
-    With lengths on the CPU (docs/performance.md, "Variable-length
-    batches", B=64, E=H=128, one random batch): ``segments``
-    (``rnnlab.kernels.segments``; only from ``auto``) runs pieces of time on
-    the fixed-length choice below, the LSTM's on oneDNN with held state.
-    Training, every cell: 3.6-8.6x torch's packed kernels and 1.5-2.6x
-    torch on the padded batch for an IMDB-like spread; 1.1-1.8x packed and
-    0.8-1.2x padded for Multi30k-like sentences. Inference: the LSTM 1.2-1.8x
-    packed; torch's GRU and the Elman RNN take torch's packed kernels
-    (segments reach 0.8-0.9x of them); the chapter's GRU, which has none,
-    segments. On CUDA, cuDNN's packed kernels.
-    Inference over lengths on the CPU runs ``packed`` (``infers_packed``).
+    With lengths on the CPU (docs/performance.md, "Variable-length batches", B=64, E=H=128): ``packed``
+    (``rnnlab.kernels.packed``; ``runs_packed``) for the Elman RNN and both GRUs, training and inference,
+    and for the LSTM up to ``PACKED_LSTM_STEPS`` steps: it beat ``segments`` on every such row, for the
+    Multi30k-like spread (training 1.7-2.1x torch's packed kernels, against 1.2-1.7x) and the IMDB-like one
+    (the Elman RNN and the GRUs 7-9.5x, against 6.3-8.2x). The LSTM's long batches run in pieces of time
+    (``segments``) on oneDNN with held state (9-13x there, against 7-10x packed). On CUDA, cuDNN's packed
+    kernels.
     """
     check_engine_for(engine, cell)
     if engine != "auto":
@@ -113,9 +109,7 @@ def choose_engine(engine: str, cell, x: Tensor, lengths: Tensor | None = None) -
     if runs.kernel not in KERNELS:
         return "torch" if runs.fused else "reference"  # a cell of the user's own: only the loop knows it
     if lengths is not None and not x.is_cuda and x.shape[1] > 1:
-        if infers_packed(cell, x, x.shape[1]):
-            return "packed"
-        return "segments"  # training, and the LSTM's long inference: torch's packed kernels are 1.3-11x slower
+        return "packed" if runs_packed(cell, x, x.shape[1]) else "segments"  # the LSTM's long batches: oneDNN
     if runs.fused is None:
         return "bptt"  # the chapter's GRU: no fused kernel anywhere
     if x.is_cuda:

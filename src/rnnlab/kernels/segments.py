@@ -5,8 +5,10 @@ several times slower than the same kernels on a padded batch (a
 bidirectional LSTM, B=64, E=H=128, IMDB-like lengths up to 400: 9.5k
 tokens/s packed, 38.7k padded; 75.1k in pieces; docs/performance.md). The padded batch
 alone is wrong for the final states and the reverse direction, and wastes
-work on padding. So ``auto`` runs a batch with lengths in pieces of time
-(``piece_ends`` chooses the cuts):
+work on padding. So ``auto`` runs the LSTM's long batches with lengths in
+pieces of time, where oneDNN's LSTM carries most of the work (the other
+cells, and the LSTM's short batches, run on ``rnnlab.kernels.packed``;
+``piece_ends`` chooses the cuts):
 
 - a piece where every row still running reaches its end: those rows on the
   engine ``auto`` picks for a fixed length (oneDNN's LSTM, the hand BPTT

@@ -18,7 +18,7 @@ from torch.nn.utils.rnn import PackedSequence
 
 from rnnlab.core import Cell, ElmanCell, GRUCell, LSTMCell, LSTMState
 from rnnlab.core.checks import shape_str
-from rnnlab.kernels.dispatch import infers_packed
+from rnnlab.kernels.dispatch import runs_packed
 from rnnlab.kernels.packed import of_packed_sequence, run_packed
 from rnnlab.layers import Bidirectional, Recurrent, Stacked
 
@@ -239,7 +239,7 @@ class RNNBase(nn.Module):
     def _runs_packed(self, input: PackedSequence) -> bool:
         """Whether every layer would infer on the ``packed`` engine: then the data stays packed throughout."""
         steps = len(input.batch_sizes)
-        return all(layer.engine == "auto" and infers_packed(layer.cell, input.data, steps)
+        return all(layer.engine == "auto" and runs_packed(layer.cell, input.data, steps)
                    for layer in self._directions())
 
     def _directions(self) -> list[Recurrent]:

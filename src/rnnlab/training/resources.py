@@ -99,6 +99,19 @@ def saved_bytes(task, model: nn.Module, batch: Any) -> int:
     return sum(storages.values())
 
 
+def batch_bytes(task, model: nn.Module):
+    """``(bytes, bytes a row, probe)``: what the largest training batch of ``task`` keeps for backpropagation,
+    estimated from its first one and two rows. A row costs what the second adds, or half of the two where that
+    is more: a lone row has no lengths and can run on another engine than two rows of different lengths."""
+    one, two = task.probe(1), task.probe(2)
+    first = saved_bytes(one.task, model, one.batch)
+    if one.rows == 1:
+        return first, first, one
+    second = saved_bytes(two.task, model, two.batch)
+    row = max(second - first, second // 2)
+    return first + row * (one.rows - 1), row, one
+
+
 def check_batch_memory(model: nn.Module, task, config, device: torch.device) -> None:
     """Raise MemoryError when the model (on ``device``, in training mode) and the largest training batch of
     ``task`` would not fit in ``device``'s free memory. Tasks with a ``probe(rows)`` (``training.tasks.Probe``)
@@ -106,10 +119,7 @@ def check_batch_memory(model: nn.Module, task, config, device: torch.device) -> 
     free = available_bytes(device)
     if free is None or not hasattr(task, "probe") or not task.batches(0):
         return
-    one, two = task.probe(1), task.probe(2)
-    first = saved_bytes(one.task, model, one.batch)
-    row = max(0, saved_bytes(two.task, model, two.batch) - first) if one.rows > 1 else first
-    batch = first + row * (one.rows - 1)
+    batch, row, one = batch_bytes(task, model)
     weights = sum(p.numel() * p.element_size() for p in model.parameters()) * COPIES
     if batch + weights <= free:
         return
