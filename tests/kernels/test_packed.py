@@ -107,7 +107,7 @@ def test_a_single_length_and_full_batches():
         reference = Bidirectional(Recurrent(cells[0], engine="reference"),
                                   Recurrent(cells[1], reverse=True, engine="reference"))
         for lengths in (torch.full((B,), 5), None):
-            y, finals = packed.infer_sequence(cells, [False, True], x, states, lengths)
+            y, finals = packed.packed_sequence(cells, [False, True], x, states, lengths)
             expected_y, expected_finals = reference(x, tuple(states), lengths)
             torch.testing.assert_close(y, expected_y, **F64)
             for a, b in zip(flat(tuple(finals)), flat(expected_finals)):

@@ -30,7 +30,7 @@ from rnnlab.kernels.fused import held_sequence, holds, torch_sequence
 from rnnlab.kernels.gru import GRUFunction
 from rnnlab.kernels.lstm import LSTMFunction
 from rnnlab.kernels.masks import length_mask
-from rnnlab.kernels.packed import infer_sequence
+from rnnlab.kernels.packed import packed_sequence
 from rnnlab.kernels.segments import run_pieces
 from rnnlab.kernels.step import infer_step
 
@@ -133,7 +133,7 @@ def run_sequence(engine: str, cell, x: Tensor, state, lengths: Tensor | None):
     if engine == "torch":
         return torch_sequence(cell, x, state, lengths)
     if engine == "packed":
-        y, (final,) = infer_sequence([cell], [False], x, [state], lengths)
+        y, (final,) = packed_sequence([cell], [False], x, [state], lengths)
         return y, final
     if engine == "segments":
         fixed = choose_engine("auto", cell, x)

@@ -89,26 +89,26 @@ def _lstm_order(t: Tensor, H: int) -> Tensor:
 
 
 def _weights(cell):
-    """One direction's ``(W_x, b)`` for the input product and ``W_h^T (H, G)`` for the recurrent one, arranged
-    so that each step adds its recurrent product into the input's in place (see ``_loop``)."""
+    """One direction's ``(W_x, b)`` for the input product, ``W_h^T (H, G)`` for the recurrent one and the bias
+    of a leading block the input product leaves out (torch's GRU: ``b_hc``; None for the other cells), arranged
+    so that each step adds its recurrent product into the gates in place (see ``_loop``)."""
     kind, H = cell.engines().kernel, cell.hidden_size
     W_x, W_h, b = cell.stacked_weights()
     if kind == "lstm":
-        W_x, W_h, b = _lstm_order(W_x, H), _lstm_order(W_h, H), None if b is None else _lstm_order(b, H)
-    elif kind == "gru" and cell.reset == "after":  # blocks r, u, [b_hc], c: the product's third block is b_hc
-        W_x = torch.cat([W_x[: 2 * H], W_x.new_zeros(H, W_x.shape[1]), W_x[2 * H:]])
-        b_hc = W_x.new_zeros(H) if cell.b_hc is None else cell.b_hc
-        b = torch.cat([W_x.new_zeros(2 * H) if b is None else b[: 2 * H], b_hc,
-                       W_x.new_zeros(H) if b is None else b[2 * H:]])
-    return W_x, b, W_h.t()
+        return _lstm_order(W_x, H), None if b is None else _lstm_order(b, H), _lstm_order(W_h, H).t(), None
+    if kind == "gru" and cell.reset == "after":  # blocks [s = W_hc h + b_hc], r, u, c
+        lead = W_h.new_zeros(H) if cell.b_hc is None else cell.b_hc
+        return W_x, b, torch.cat([W_h[2 * H:], W_h[: 2 * H]]).t(), lead
+    return W_x, b, W_h.t(), None
 
 
 def _loop(cell, A: Tensor, W_ht: Tensor, batch_sizes: list[int], h0: Tensor, c0: Tensor | None,
           Cs: Tensor | None = None):
     """``Y (D, N, H)`` and the final ``c (D, B, H)`` (LSTM), every direction forwards.
 
-    ``A (D, N, G)``: each direction's input product (``_weights``' arrangement), overwritten step by step with
-    the activated gates (what the backward pass reads); ``W_ht (D, H, G)``; ``h0``, ``c0``: ``(D, B, H)`` in
+    ``A (D, N, G)``: each direction's input product (``_weights``' arrangement; torch's GRU with ``b_hc`` in a
+    leading block, ``[s, r, u, c]``), overwritten step by step with the activated gates (what the backward
+    pass reads); ``W_ht (D, H, G)``; ``h0``, ``c0``: ``(D, B, H)`` in
     sorted row order; ``Cs (D, N, H)``: where to keep each step's c (LSTM, for the backward pass), or None.
     """
     kind, H = cell.engines().kernel, cell.hidden_size
@@ -138,12 +138,13 @@ def _loop(cell, A: Tensor, W_ht: Tensor, batch_sizes: list[int], h0: Tensor, c0:
             h = y
         return Y, C
     before = cell.reset == "before"
+    R = 0 if before else H  # where r starts: after, the first block is s = W_hc h_{t-1} + b_hc
     W_ru = W_ht[..., : 2 * H] if before else W_ht
-    steps = zip(cut(A[..., : 2 * H] if before else A[..., : 3 * H]), cut(A[..., : 2 * H]), cut(A[..., :H]),
-                cut(A[..., H:2 * H]), cut(A[..., 2 * H:3 * H]), cut(A[..., -H:]), ys, batch_sizes)
+    steps = zip(cut(A[..., : 2 * H] if before else A[..., : 3 * H]), cut(A[..., R:R + 2 * H]), cut(A[..., R:R + H]),
+                cut(A[..., R + H:R + 2 * H]), cut(A[..., :H]), cut(A[..., -H:]), ys, batch_sizes)
     for z, ru, r, u, s, c, y, n in steps:
         h = h[:, :n]
-        z.baddbmm_(h, W_ru)  # r, u (and after: W_hc h + b_hc in the third block)
+        z.baddbmm_(h, W_ru)  # r, u (and after: s = W_hc h + b_hc, the first block)
         ru.sigmoid_()
         if before:  # the chapter's GRU: h~ = tanh(W_x x_t + b + W_hc (r h))
             c.baddbmm_(r * h, W_ht[..., 2 * H:]).tanh_()
@@ -155,11 +156,11 @@ def _loop(cell, A: Tensor, W_ht: Tensor, batch_sizes: list[int], h0: Tensor, c0:
 
 
 class PackedFunction(torch.autograd.Function):
-    r"""``Y, C = PackedFunction.apply(cell, batch_sizes, previous, X, W_x, b, W_ht, h0, c0)``: ``_loop`` with BPTT
-    derived by hand, on the rows still running at each step (nothing masked).
+    r"""``Y, C = PackedFunction.apply(cell, batch_sizes, previous, X, W_x, b, W_ht, lead, h0, c0)``: ``_loop``
+    with BPTT derived by hand, on the rows still running at each step (nothing masked).
 
-    ``X (D, N, F)``: each direction's packed input; ``W_x (D, G, F)``, ``b (D, G)`` or None, ``W_ht (D, H, G)``:
-    ``_weights``' arrangement; ``h0``, ``c0 (D, B, H)`` sorted (``c0`` None but for the LSTM). ``Y (D, N, H)``;
+    ``X (D, N, F)``: each direction's packed input; ``W_x (D, G, F)``, ``b (D, G)`` or None, ``W_ht (D, H, G)``,
+    ``lead (D, H)`` or None: ``_weights``' arrangement; ``h0``, ``c0 (D, B, H)`` sorted (``c0`` None but for the LSTM). ``Y (D, N, H)``;
     ``C (D, B, H)``: the LSTM's final c (empty for the other cells). Backward, t = T..1 on the first ``n_t`` rows,
     with ``dh`` the gradient reaching ``h_t`` from later steps (the formulas of ``rnnlab.kernels.lstm``, ``gru``
     and ``elman`` without the mask)::
@@ -172,14 +173,21 @@ class PackedFunction(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, cell, batch_sizes, previous, X, W_x, b, W_ht, h0, c0):
+    def forward(ctx, cell, batch_sizes, previous, X, W_x, b, W_ht, lead, h0, c0):
         lstm = c0 is not None
         with torch.no_grad():
-            A = torch.bmm(X, W_x.transpose(1, 2)) if b is None else torch.baddbmm(b.unsqueeze(1), X, W_x.transpose(1, 2))
+            skip = 0 if lead is None else lead.shape[1]
+            A = X.new_empty(X.shape[0], X.shape[1], skip + W_x.shape[1])
+            if b is None:
+                torch.bmm(X, W_x.transpose(1, 2), out=A[..., skip:])
+            else:
+                torch.baddbmm(b.unsqueeze(1), X, W_x.transpose(1, 2), out=A[..., skip:])
+            if skip:
+                A[..., :skip] = lead.unsqueeze(1)
             Cs = A.new_empty(A.shape[0], A.shape[1], cell.hidden_size) if lstm and any(ctx.needs_input_grad) else None
             Y, C = _loop(cell, A, W_ht, batch_sizes, h0, c0, Cs)
         ctx.save_for_backward(X, W_x, W_ht, h0, c0, A, Y, Cs, previous)
-        ctx.cell, ctx.batch_sizes, ctx.has_bias = cell, batch_sizes, b is not None
+        ctx.cell, ctx.batch_sizes, ctx.has_bias, ctx.skip = cell, batch_sizes, b is not None, skip
         return Y, (C if lstm else Y.new_empty(0))
 
     @staticmethod
@@ -228,16 +236,17 @@ class PackedFunction(torch.autograd.Function):
             ctx.dc0 = dc
         else:
             before = cell.reset == "before"
-            r, u, c = A[..., :H], A[..., H:2 * H], A[..., -H:]
+            R = 0 if before else H
+            r, u, c = A[..., R:R + H], A[..., R + H:R + 2 * H], A[..., -H:]
             Pu, Pc = (Hp - c) * u * (1 - u), (1 - u) * (1 - c * c)  # gh -> dz_u, dz_c
-            Pr = (Hp if before else A[..., 2 * H:3 * H]) * r * (1 - r)  # d(r's product) -> dz_r
+            Pr = (Hp if before else A[..., :H]) * r * (1 - r)  # d(r's product) -> dz_r
             pus, pcs, prs, rs, us = map(cut, (Pu, Pc, Pr, r, u))
-            dz_r, dz_u, dz_c = cut(Dz[..., :H]), cut(Dz[..., H:2 * H]), cut(Dz[..., -H:])
+            dz_r, dz_u, dz_c = cut(Dz[..., R:R + H]), cut(Dz[..., R + H:R + 2 * H]), cut(Dz[..., -H:])
             dz_ru = cut(Dz[..., : 2 * H])
             if before:
                 W_ruT, W_cT = W_hT[:, : 2 * H], W_hT[:, 2 * H:]
-            else:  # the third block, W_hc h + b_hc: its gradient is dz_c r
-                dz_s, dz_rus = cut(Dz[..., 2 * H:3 * H]), cut(Dz[..., : 3 * H])
+            else:  # the first block, s = W_hc h + b_hc: its gradient is dz_c r
+                dz_s, dz_rus = cut(Dz[..., :H]), cut(Dz[..., : 3 * H])
             for t in steps:
                 n = sizes[t]
                 gh = gys[t] + dh[:, :n]
@@ -252,17 +261,36 @@ class PackedFunction(torch.autograd.Function):
                     torch.mul(dz_c[t], rs[t], out=dz_s[t])
                     dh[:, :n] = torch.bmm(dz_rus[t], W_hT).addcmul_(gh, us[t])
             rec = Dz[..., : 2 * H] if before else Dz[..., : 3 * H]
-        need = ctx.needs_input_grad
-        dX = torch.bmm(Dz, W_x) if need[3] else None
-        dW_x = torch.bmm(Dz.transpose(1, 2), X) if need[4] else None
-        db = Dz.sum(1) if ctx.has_bias and need[5] else None
+        need, skip = ctx.needs_input_grad, ctx.skip
+        Din = Dz[..., skip:]  # the input product's share
+        dX = torch.bmm(Din, W_x) if need[3] else None
+        dW_x = torch.bmm(Din.transpose(1, 2), X) if need[4] else None
+        db = Din.sum(1) if ctx.has_bias and need[5] else None
+        dlead = Dz[..., :skip].sum(1) if skip and need[7] else None
         dW_ht = None
         if need[6]:
             dW_ht = torch.bmm(Hp.transpose(1, 2), rec)
             if kind == "gru" and cell.reset == "before":  # W_hc acts on r h_{t-1}
                 dW_ht = torch.cat([dW_ht, torch.bmm((r * Hp).transpose(1, 2), Dz[..., 2 * H:])], dim=2)
         dc0 = getattr(ctx, "dc0", None)
-        return None, None, None, dX, dW_x, db, dW_ht, dh, dc0
+        return None, None, None, dX, dW_x, db, dW_ht, dlead, dh, dc0
+
+
+def _directions(cells: list, X: Tensor, pack: Packing, states: list):
+    """``Y (D, N, H)``, each direction's packed outputs in its own reading order, and the final states (in the
+    caller's row order) for ``X (D, N, F)``, each direction's packed input in its reading order."""
+    lstm = cells[0].engines().kernel == "lstm"
+    weights = [_weights(cell) for cell in cells]
+    W_x, W_ht = torch.stack([w[0] for w in weights]), torch.stack([w[2] for w in weights])
+    b, lead = (None if weights[0][k] is None else torch.stack([w[k] for w in weights]) for k in (1, 3))
+    order = pack.order
+    h0 = torch.stack([s.h if lstm else s for s in states]).index_select(1, order)  # (D, B, H), sorted
+    c0 = torch.stack([s.c for s in states]).index_select(1, order) if lstm else None
+    Y, C = PackedFunction.apply(cells[0], pack.batch_sizes, pack.previous, X, W_x, b, W_ht, lead, h0, c0)
+    back = torch.empty_like(order)
+    back[order] = torch.arange(order.shape[0], device=order.device)
+    H_final = Y.index_select(1, pack.last).index_select(1, back)  # (D, B, H): each row at its own last step
+    return Y, [LSTMState(H_final[d], C[d].index_select(0, back)) if lstm else H_final[d] for d in range(len(cells))]
 
 
 def run_packed(cells: list, backward: list[bool], data: Tensor, pack: Packing, states: list):
@@ -272,28 +300,23 @@ def run_packed(cells: list, backward: list[bool], data: Tensor, pack: Packing, s
     sequence from its end; ``states``: each direction's initial state, in the caller's row order.
     Differentiable (``PackedFunction``) in every input and in the cells' parameters.
     """
-    lstm = cells[0].engines().kernel == "lstm"
-    weights = [_weights(cell) for cell in cells]
     X = torch.stack([data.index_select(0, pack.mirror) if back else data for back in backward])  # (D, N, F)
-    W_x, W_ht = torch.stack([w[0] for w in weights]), torch.stack([w[2] for w in weights])
-    b = None if weights[0][1] is None else torch.stack([w[1] for w in weights])
-    order = pack.order
-    h0 = torch.stack([s.h if lstm else s for s in states]).index_select(1, order)  # (D, B, H), sorted
-    c0 = torch.stack([s.c for s in states]).index_select(1, order) if lstm else None
-    Y, C = PackedFunction.apply(cells[0], pack.batch_sizes, pack.previous, X, W_x, b, W_ht, h0, c0)
-    back = torch.empty_like(order)
-    back[order] = torch.arange(order.shape[0], device=order.device)
-    H_final = Y.index_select(1, pack.last).index_select(1, back)  # (D, B, H): each row at its own last step
-    finals = [LSTMState(H_final[d], C[d].index_select(0, back)) if lstm else H_final[d] for d in range(len(cells))]
-    outs = [Y[d].index_select(0, pack.mirror) if back_ else Y[d] for d, back_ in enumerate(backward)]
+    Y, finals = _directions(cells, X, pack, states)
+    outs = [Y[d].index_select(0, pack.mirror) if back else Y[d] for d, back in enumerate(backward)]
     return (outs[0] if len(outs) == 1 else torch.cat(outs, dim=1)), finals
 
 
-def infer_sequence(cells: list, backward: list[bool], x: Tensor, states: list, lengths: Tensor | None):
+def packed_sequence(cells: list, backward: list[bool], x: Tensor, states: list, lengths: Tensor | None):
     """``(y: (B, T, D*H), finals)`` for a padded ``x: (B, T, F)``: what ``Recurrent`` (or a ``Bidirectional``
-    pair) computes, zeros past each length, through ``run_packed``."""
+    pair) computes, zeros past each length: each direction's packed input gathered from ``x`` in its own
+    reading order, its outputs written back to their places."""
     B, T, F_ = x.shape
     pack = packing(torch.full((B,), T, device=x.device) if lengths is None else lengths, T)
-    Y, finals = run_packed(cells, backward, x.reshape(B * T, F_).index_select(0, pack.index), pack, states)
-    y = x.new_zeros(B * T, Y.shape[1]).index_copy(0, pack.index, Y)
+    places = [pack.index.index_select(0, pack.mirror) if back else pack.index for back in backward]
+    X = x.reshape(B * T, F_).index_select(0, torch.cat(places)).view(len(cells), -1, F_)  # (D, N, F)
+    Y, finals = _directions(cells, X, pack, states)
+    H = Y.shape[2]
+    y = x.new_zeros(B * T, len(cells) * H)
+    for d, place in enumerate(places):
+        y[:, d * H:(d + 1) * H].index_copy_(0, place, Y[d])
     return y.view(B, T, -1), finals

@@ -7,7 +7,7 @@ from torch import Tensor
 
 from rnnlab.kernels import choose_engine
 from rnnlab.kernels.fused import both_ways, torch_both_ways
-from rnnlab.kernels.packed import infer_sequence, same_function
+from rnnlab.kernels.packed import packed_sequence, same_function
 from rnnlab.layers.base import Layer
 from rnnlab.layers.recurrent import Recurrent
 
@@ -75,7 +75,7 @@ class Bidirectional(Layer):
                              + (f" of length {len(state)}" if isinstance(state, tuple) else ""))
         if self._one_loop(x, lengths):  # inference over lengths: both directions in one loop
             f, b = self.forward_layer, self.backward_layer
-            y, finals = infer_sequence([f.cell, b.cell], [False, True], x, [f.start(x, state[0]), b.start(x, state[1])],
+            y, finals = packed_sequence([f.cell, b.cell], [False, True], x, [f.start(x, state[0]), b.start(x, state[1])],
                                        lengths)
             return self._merged(y), tuple(finals)
         if self._one_call(x, lengths):

@@ -9,7 +9,7 @@ from rnnlab.core import Cell, map_state
 from rnnlab.kernels import choose_engine, run_sequence
 from rnnlab.kernels.dispatch import check_engine_for
 from rnnlab.kernels.masks import length_mask
-from rnnlab.kernels.packed import infer_sequence
+from rnnlab.kernels.packed import packed_sequence
 from rnnlab.layers.base import Layer
 from rnnlab.layers.lengths import reverse_padded
 
@@ -64,7 +64,7 @@ class Recurrent(Layer):
         state = self.start(x, state)
         engine = choose_engine(self.engine, self.cell, x, lengths)
         if engine == "packed":  # reads each sequence backwards itself
-            y, (state,) = infer_sequence([self.cell], [self.reverse], x, [state], lengths)
+            y, (state,) = packed_sequence([self.cell], [self.reverse], x, [state], lengths)
             return y, state
         if self.reverse:
             x = reverse_padded(x, lengths)
