@@ -222,7 +222,7 @@ def bench_variable(quick: bool) -> dict:
     """Tokens/s (real tokens, padding not counted) on batches with lengths; padding shares of the data loader."""
     B, E, H = 64, 128, 128
     generator = torch.Generator().manual_seed(0)
-    reps = 3 if quick else 5
+    reps = 2 if quick else 5
     rows = []
     for spread in ("imdb", "multi30k") if quick else ("imdb", "multi30k", "fixed"):
         lengths = length_spread(spread, B, generator)
