@@ -1,4 +1,4 @@
-r"""Inference over lengths: the rows sorted by length, each step run on the rows still going.
+r"""Batches with lengths: the rows sorted by length, each step run on the rows still going.
 
 With its rows sorted longest first, a batch's rows still running at step t
 are its first ``n_t`` (``batch_sizes``, as in a PackedSequence), so a step
@@ -11,13 +11,14 @@ reversed within its length), so both have ``n_t`` rows at step t and one
 batched product ``(D, n_t, H) x (D, H, G)`` serves the two; the elementwise
 work is one operation for both directions too. That halves the operations a
 step costs, which is what time goes to at these sizes (a few microseconds an
-operation against about 10 for the product at B=64, H=128), and is where
-rnnlab's loop gains on torch.nn's packed kernels (docs/performance.md).
+operation against about 10-35 for the product at B=64, H=128;
+docs/performance-lengths.md).
 
-No gradient is kept: this is the inference engine (``auto`` picks it under
-``torch.no_grad`` on the CPU). Each step is the chapter's equations, in the
-same order as ``rnnlab.kernels.step``; the LSTM's gates are taken in the order
-i, f, o, g for the call so that one sigmoid covers three of them.
+``PackedFunction`` keeps what its backward pass needs and derives BPTT by hand
+on the same rows; ``auto`` runs it on the CPU (``dispatch.runs_packed``). Each
+step is the chapter's equations, in the same order as ``rnnlab.kernels.step``;
+the LSTM's gates are taken in the order i, f, o, g for the call so that one
+sigmoid covers three of them.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 from rnnlab.core import LSTMState

@@ -38,9 +38,10 @@ class Bidirectional(Layer):
             ``"sum"``, ``"mean"`` or ``"mul"`` (output ``H``; both sizes equal).
 
     State: ``(forward_state, backward_state)``. When both directions are
-    ``Recurrent`` layers whose engines resolve to ``torch`` (inference of torch's
-    GRU and the Elman RNN over lengths, float32 LSTMs at a fixed length, CUDA),
-    they run in one bidirectional call of torch's fused kernel, as torch.nn does.
+    ``Recurrent`` layers of one cell function whose engines resolve to
+    ``packed`` (lengths on the CPU), they run in one loop of it; when both
+    resolve to ``torch`` (float32 LSTMs at a fixed length, CUDA), in one
+    bidirectional call of torch's fused kernel, as torch.nn does.
     """
 
     def __init__(self, forward: Layer, backward: Layer, merge: str = "concat") -> None:
@@ -73,7 +74,7 @@ class Bidirectional(Layer):
             raise ValueError(f"Bidirectional: state must be a (forward, backward) pair; "
                              f"received {type(state).__name__}"
                              + (f" of length {len(state)}" if isinstance(state, tuple) else ""))
-        if self._one_loop(x, lengths):  # inference over lengths: both directions in one loop
+        if self._one_loop(x, lengths):  # lengths on the CPU: both directions in one loop
             f, b = self.forward_layer, self.backward_layer
             y, finals = packed_sequence([f.cell, b.cell], [False, True], x, [f.start(x, state[0]), b.start(x, state[1])],
                                        lengths)

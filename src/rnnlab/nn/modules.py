@@ -84,11 +84,7 @@ class RNNBase(nn.Module):
 
     def cells(self) -> list[Cell]:
         """The cells in torch's order: layer by layer, forward before backward."""
-        cells = []
-        for layer in self.stack.layers:
-            pair = (layer.forward_layer, layer.backward_layer) if self.bidirectional else (layer,)
-            cells.extend(direction.cell for direction in pair)
-        return cells
+        return [direction.cell for direction in self._directions()]
 
     def flatten_parameters(self) -> None:
         """Nothing to do: kept so that torch code calling it runs unchanged."""
@@ -237,18 +233,19 @@ class RNNBase(nn.Module):
         return parts[0]
 
     def _runs_packed(self, input: PackedSequence) -> bool:
-        """Whether every layer would infer on the ``packed`` engine: then the data stays packed throughout."""
+        """Whether every layer would run on the ``packed`` engine: then the data stays packed throughout."""
         steps = len(input.batch_sizes)
         return all(layer.engine == "auto" and runs_packed(layer.cell, input.data, steps)
                    for layer in self._directions())
 
     def _directions(self) -> list[Recurrent]:
+        """The ``Recurrent`` layers in torch's order: layer by layer, forward before backward."""
         return [d for layer in self.stack.layers
                 for d in ((layer.forward_layer, layer.backward_layer) if self.bidirectional else (layer,))]
 
     def _forward_packed(self, input: PackedSequence, hx):
-        """Inference over a PackedSequence on its own data, layer by layer (``rnnlab.kernels.packed``): no
-        padding, no unpacking; the same values as the padded path."""
+        """A PackedSequence run on its own data, layer by layer (``rnnlab.kernels.packed``), with or without a
+        gradient: no padding, no unpacking; the same values and gradients as the padded path."""
         data, B = input.data, int(input.batch_sizes[0])
         pack = of_packed_sequence(input)
         state = (None,) * self.num_layers if hx is None else self._from_torch_state(self._check_hx(hx, B, False))
