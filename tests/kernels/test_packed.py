@@ -134,7 +134,12 @@ def test_drop_in_modules_run_on_the_packed_data(kind, bidirectional, enforce_sor
     D = 2 if bidirectional else 1
     h0 = torch.randn(2 * D, B, H)
     hx = (h0, torch.randn(2 * D, B, H)) if kind == "LSTM" else h0
-    assert ours._runs_packed(data)
+    assert ours._packed_engine(data) == "packed"  # training: rnnlab's packed engine
+    with torch.no_grad():  # inference: torch's kernel on the same data (the Elman RNN stays on packed)
+        assert ours._packed_engine(data) == ("packed" if kind == "RNN" else "torch")
+        (out, state), (want, want_state) = ours(data, hx), module(data, hx)
+        torch.testing.assert_close(out.data, want.data)
+        torch.testing.assert_close(state, want_state)
     results = []
     for net in (module, ours):
         out, state = net(data, hx)

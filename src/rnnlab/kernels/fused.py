@@ -57,24 +57,39 @@ def torch_both_ways(forward_cell, backward_cell, x: Tensor, states: tuple, lengt
 def _fused(cells: list, x: Tensor, states: list, lengths: Tensor | None):
     """One fused call over one direction (a cell) or both (two): ``y`` and each direction's final state."""
     kind = cells[0].engines().fused
-    lstm = kind == "lstm"
-    hx = (torch.stack([s.h for s in states]), torch.stack([s.c for s in states])) if lstm \
+    hx = (torch.stack([s.h for s in states]), torch.stack([s.c for s in states])) if kind == "lstm" \
         else torch.stack(states)  # (directions, B, H)
-    params = [p for cell in cells for p in _params(cell)]
-    fn, bias, train, both = getattr(_VF, kind), cells[0].bias, torch.is_grad_enabled(), len(cells) == 2
     if lengths is None:
-        out = fn(x, hx, params, bias, 1, 0.0, train, both, True)
-        y, finals = out[0], out[1:]
+        out = getattr(_VF, kind)(x, hx, _flat(cells), cells[0].bias, 1, 0.0, torch.is_grad_enabled(),
+                                 len(cells) == 2, True)
+        y, h_n = out[0], out[1:]
     else:
         packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
-        order, back = packed.sorted_indices, packed.unsorted_indices
-        hx = tuple(h.index_select(1, order) for h in hx) if lstm else hx.index_select(1, order)
-        out = fn(packed.data, packed.batch_sizes, hx, params, bias, 1, 0.0, train, both)
-        y, _ = pad_packed_sequence(packed._replace(data=out[0]), batch_first=True, total_length=x.shape[1])
-        finals = [h.index_select(1, back) for h in out[1:]]
-    if lstm:
-        return y, [LSTMState(h, c) for h, c in zip(finals[0], finals[1])]
-    return y, list(finals[0])
+        data, h_n = torch_packed(cells, packed, hx)
+        y, _ = pad_packed_sequence(packed._replace(data=data), batch_first=True, total_length=x.shape[1])
+        h_n = h_n if kind == "lstm" else (h_n,)
+    if kind == "lstm":
+        return y, [LSTMState(h, c) for h, c in zip(*h_n)]
+    return y, list(h_n[0])
+
+
+def _flat(cells: list) -> list[Tensor]:
+    return [p for cell in cells for p in _params(cell)]
+
+
+def torch_packed(cells: list, packed, hx, layers: int = 1, dropout: float = 0.0, train: bool | None = None):
+    """torch's fused kernel on a PackedSequence's own data, as ``torch.nn.GRU`` calls it: ``(data (N, D*H),
+    h_n)``. ``cells``: layer after layer, forward before backward; ``hx`` and ``h_n``: torch's
+    ``(layers * directions, B, H)`` (a pair for the LSTM) in the caller's row order; ``train``: whether dropout
+    acts between layers (default: whether a gradient is recorded)."""
+    kind = cells[0].engines().fused
+    order, back = packed.sorted_indices, packed.unsorted_indices
+    rows = lambda h, index: h if index is None else h.index_select(1, index)  # noqa: E731
+    hx = tuple(rows(h, order) for h in hx) if kind == "lstm" else rows(hx, order)
+    out = getattr(_VF, kind)(packed.data, packed.batch_sizes, hx, _flat(cells), cells[0].bias, layers, dropout,
+                             torch.is_grad_enabled() if train is None else train, len(cells) == 2 * layers)
+    h_n = tuple(rows(h, back) for h in out[1:])
+    return out[0], (h_n if kind == "lstm" else h_n[0])
 
 
 # A pre-activation this far from 0 saturates a sigmoid to exactly 0 or 1 in float32 and float64, whatever the

@@ -23,7 +23,7 @@ sigmoid covers three of them.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from functools import cached_property
 
 import torch
 from torch import Tensor
@@ -31,50 +31,74 @@ from torch import Tensor
 from rnnlab.core import LSTMState
 
 
-class Packing(NamedTuple):
+class Packing:
     """Where each real token of a batch sits, rows sorted by length (longest first), steps time-major.
 
-    ``order (B,)``: the caller's row at each sorted place; ``batch_sizes``: rows running at each step;
-    ``index (N,)``: each packed token's place ``b * T + t`` in the caller's padded ``(B, T)`` batch;
-    ``mirror (N,)``: the packed place of the same row's step ``length - 1 - t`` (a permutation that is its own
-    inverse: the backward direction's packed data); ``last (B,)``: the packed place of each sorted row's last step;
-    ``previous (N,)``: where each packed token's previous step sits in ``[h_0 (B rows), packed (N rows)]``
-    (its row of h_0 at step 0).
+    ``order (B,)``: the caller's row at each sorted place, ``back (B,)`` its inverse; ``batch_sizes``: rows
+    running at each step; ``final (B,)``: the packed place of each caller row's last step. Computed when first
+    asked for (a one-way call without a gradient needs none of them): ``index (N,)``: each packed token's place
+    ``b * T + t`` in the caller's padded ``(B, T)`` batch; ``mirror (N,)``: the packed place of the same row's
+    step ``length - 1 - t`` (a permutation that is its own inverse: the backward direction's packed data);
+    ``previous (N,)``: where each packed token's previous step sits in ``[h_0 (B rows), packed (N rows)]`` (its
+    row of h_0 at step 0).
     """
 
-    order: Tensor
-    batch_sizes: list[int]
-    index: Tensor
-    mirror: Tensor
-    last: Tensor
-    previous: Tensor
+    def __init__(self, order: Tensor, back: Tensor, sorted_lengths: Tensor, batch_sizes: list[int], steps: int):
+        self.order, self.back, self.batch_sizes, self.steps = order, back, batch_sizes, steps
+        self._lengths = sorted_lengths  # (B,) longest first
+        sizes = torch.tensor(batch_sizes, device=order.device)
+        self._offsets = torch.cumsum(sizes, 0) - sizes  # (T',) the packed place of each step's first row
+        B = order.shape[0]
+        self.final = (self._offsets.index_select(0, sorted_lengths - 1)
+                      + torch.arange(B, device=order.device)).index_select(0, back)
+
+    @cached_property
+    def _tokens(self) -> tuple[Tensor, Tensor]:
+        """``(t, b)`` of every packed token: its step and sorted row, in packed order (by step, then row)."""
+        valid = torch.arange(len(self.batch_sizes), device=self.order.device).unsqueeze(1) < self._lengths
+        return valid.nonzero(as_tuple=True)
+
+    @cached_property
+    def index(self) -> Tensor:
+        t, b = self._tokens
+        return self.order.index_select(0, b) * self.steps + t
+
+    @cached_property
+    def mirror(self) -> Tensor:
+        t, b = self._tokens
+        return self._offsets.index_select(0, self._lengths.index_select(0, b) - 1 - t) + b
+
+    @cached_property
+    def previous(self) -> Tensor:
+        t, b = self._tokens
+        B = self.order.shape[0]
+        return torch.where(t == 0, b, B + self._offsets.index_select(0, (t - 1).clamp(min=0)) + b)
 
 
-def packing(lengths: Tensor, steps: int, order: Tensor | None = None) -> Packing:
-    """The ``Packing`` of a ``(B, steps)`` batch with ``lengths (B,)`` in the caller's row order; ``order``:
-    the sorted order to use (a PackedSequence's ``sorted_indices``), else longest first, ties in row order."""
-    if order is None:
-        order = torch.argsort(lengths, descending=True, stable=True)
-    L = lengths.index_select(0, order)  # (B,) longest first
-    valid = torch.arange(steps, device=L.device).unsqueeze(1) < L.unsqueeze(0)  # (T, B): time-major
-    t, b = valid.nonzero(as_tuple=True)  # packed order: by step, then by sorted row
-    sizes = valid.sum(1)
-    offsets = torch.cumsum(sizes, 0) - sizes  # (T,) the packed place of each step's first row
-    B = L.shape[0]
-    return Packing(order, [n for n in sizes.tolist() if n], order.index_select(0, b) * steps + t,
-                   offsets.index_select(0, L.index_select(0, b) - 1 - t) + b,
-                   offsets.index_select(0, L - 1) + torch.arange(B, device=L.device),
-                   torch.where(t == 0, b, B + offsets.index_select(0, (t - 1).clamp(min=0)) + b))
+def _inverse(order: Tensor) -> Tensor:
+    back = torch.empty_like(order)
+    back[order] = torch.arange(order.shape[0], device=order.device)
+    return back
+
+
+def packing(lengths: Tensor, steps: int) -> Packing:
+    """The ``Packing`` of a ``(B, steps)`` batch with ``lengths (B,)`` in the caller's row order: longest first,
+    ties in row order."""
+    order = torch.argsort(lengths, descending=True, stable=True)
+    L = lengths.index_select(0, order)
+    sizes = (torch.arange(steps, device=L.device).unsqueeze(1) < L).sum(1)
+    return Packing(order, _inverse(order), L, [n for n in sizes.tolist() if n], steps)
 
 
 def of_packed_sequence(packed) -> Packing:
     """The ``Packing`` of a PackedSequence's data: its rows in its own sorted order."""
-    sizes = packed.batch_sizes
-    B = int(sizes[0])
-    L = (sizes.unsqueeze(0) > torch.arange(B).unsqueeze(1)).sum(1).to(packed.data.device)  # (B,) sorted
+    sizes = packed.batch_sizes  # a CPU tensor
+    B, device = int(sizes[0]), packed.data.device
+    L = (sizes.unsqueeze(0) > torch.arange(B).unsqueeze(1)).sum(1).to(device)  # (B,) sorted
     if packed.sorted_indices is None:
-        return packing(L, len(sizes))
-    return packing(L.index_select(0, packed.unsorted_indices), len(sizes), packed.sorted_indices)
+        order = torch.arange(B, device=device)
+        return Packing(order, order, L, sizes.tolist(), len(sizes))
+    return Packing(packed.sorted_indices, packed.unsorted_indices, L, sizes.tolist(), len(sizes))
 
 
 def same_function(a, b) -> bool:
@@ -107,9 +131,11 @@ def _loop(cell, A: Tensor, W_ht: Tensor, batch_sizes: list[int], h0: Tensor, c0:
     """``Y (D, N, H)`` and the final ``c (D, B, H)`` (LSTM), every direction forwards.
 
     ``A (D, N, G)``: each direction's input product (``_weights``' arrangement; torch's GRU with ``b_hc`` in a
-    leading block, ``[s, r, u, c]``), overwritten step by step with the activated gates (what the backward
-    pass reads); ``W_ht (D, H, G)``; ``h0``, ``c0``: ``(D, B, H)`` in
-    sorted row order; ``Cs (D, N, H)``: where to keep each step's c (LSTM, for the backward pass), or None.
+    leading block, ``[s, r, u]``; a GRU's c block apart, in ``Cs``), overwritten step by step with the
+    activated gates (what the backward pass reads), so that each step's recurrent product adds into whole
+    rows; ``W_ht (D, H, G)``; ``h0``, ``c0``: ``(D, B, H)`` in sorted row order; ``Cs (D, N, H)``: the LSTM's
+    c at each step is kept there (for the backward pass; or None), the GRU's c block (the input's share) is
+    overwritten there with h~ (contiguous, where tanh is fast).
     """
     kind, H = cell.engines().kernel, cell.hidden_size
     Y = A.new_empty(A.shape[0], A.shape[1], H)
@@ -124,12 +150,13 @@ def _loop(cell, A: Tensor, W_ht: Tensor, batch_sizes: list[int], h0: Tensor, c0:
         return Y, None
     if kind == "lstm":  # gates i, f, o, g
         C = c0.clone()
-        steps = zip(cut(A), cut(A[..., : 3 * H]), cut(A[..., :H]), cut(A[..., H:2 * H]), cut(A[..., 2 * H:3 * H]),
+        steps = zip(cut(A), cut(A[..., :H]), cut(A[..., H:2 * H]), cut(A[..., 2 * H:3 * H]),
                     cut(A[..., 3 * H:]), ys, cut(Cs) if Cs is not None else [None] * len(batch_sizes), batch_sizes)
-        for z, ifo, i, f, o, g, y, kept, n in steps:
+        for z, i, f, o, g, y, kept, n in steps:
             z.baddbmm_(h[:, :n], W_ht)  # W_x x_t + b + W_h h_{t-1}
-            ifo.sigmoid_()
-            g.tanh_()
+            g.mul_(2)  # g = tanh(.) = 2 sigmoid(2 .) - 1: on a block of columns (its rows apart in memory)
+            z.sigmoid_()  # torch's tanh is ~5x slower than on contiguous data, its sigmoid is not
+            g.mul_(2).sub_(1)  # i, f, o = sigmoid(.)
             c = C[:, :n]
             c.mul_(f).addcmul_(i, g)  # c_t = f c_{t-1} + i g
             torch.tanh(c, out=y).mul_(o)  # h_t = o tanh(c_t)
@@ -140,8 +167,8 @@ def _loop(cell, A: Tensor, W_ht: Tensor, batch_sizes: list[int], h0: Tensor, c0:
     before = cell.reset == "before"
     R = 0 if before else H  # where r starts: after, the first block is s = W_hc h_{t-1} + b_hc
     W_ru = W_ht[..., : 2 * H] if before else W_ht
-    steps = zip(cut(A[..., : 2 * H] if before else A[..., : 3 * H]), cut(A[..., R:R + 2 * H]), cut(A[..., R:R + H]),
-                cut(A[..., R + H:R + 2 * H]), cut(A[..., :H]), cut(A[..., -H:]), ys, batch_sizes)
+    steps = zip(cut(A), cut(A[..., R:R + 2 * H]), cut(A[..., R:R + H]), cut(A[..., R + H:R + 2 * H]),
+                cut(A[..., :H]), cut(Cs), ys, batch_sizes)
     for z, ru, r, u, s, c, y, n in steps:
         h = h[:, :n]
         z.baddbmm_(h, W_ru)  # r, u (and after: s = W_hc h + b_hc, the first block)
@@ -153,6 +180,33 @@ def _loop(cell, A: Tensor, W_ht: Tensor, batch_sizes: list[int], h0: Tensor, c0:
         torch.lerp(c, h, u, out=y)  # h_t = u h_{t-1} + (1 - u) h~
         h = y
     return Y, None
+
+
+def _forward(cell, batch_sizes: list[int], X: Tensor, W_x: Tensor, b: Tensor | None, W_ht: Tensor,
+             lead: Tensor | None, h0: Tensor, c0: Tensor | None, keep: bool):
+    """``A, Y, C, Cs``: the input product (``W_x x_t + b`` over the packed tokens, ``lead`` in its leading block),
+    then ``_loop`` over it; ``keep``: keep each step's c (the LSTM's backward pass reads it)."""
+    with torch.no_grad():
+        skip = 0 if lead is None else lead.shape[1]
+        D, N, H = X.shape[0], X.shape[1], cell.hidden_size
+        G = W_x.shape[1] - (H if cell.engines().kernel == "gru" else 0)  # a GRU's c block goes to Cs
+        A = X.new_empty(D, N, skip + G)
+        _product(X, W_x[:, :G], None if b is None else b[:, :G], A[..., skip:])
+        if skip:
+            A[..., :skip] = lead.unsqueeze(1)
+        Cs = X.new_empty(D, N, H) if keep or G < W_x.shape[1] else None
+        if G < W_x.shape[1]:
+            _product(X, W_x[:, G:], None if b is None else b[:, G:], Cs)
+        Y, C = _loop(cell, A, W_ht, batch_sizes, h0, c0, Cs)
+    return A, Y, C, Cs
+
+
+def _product(X: Tensor, W: Tensor, b: Tensor | None, out: Tensor) -> None:
+    """``out = X W^T + b``, batched over directions."""
+    if b is None:
+        torch.bmm(X, W.transpose(1, 2), out=out)
+    else:
+        torch.baddbmm(b.unsqueeze(1), X, W.transpose(1, 2), out=out)
 
 
 class PackedFunction(torch.autograd.Function):
@@ -174,21 +228,12 @@ class PackedFunction(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, cell, batch_sizes, previous, X, W_x, b, W_ht, lead, h0, c0):
-        lstm = c0 is not None
-        with torch.no_grad():
-            skip = 0 if lead is None else lead.shape[1]
-            A = X.new_empty(X.shape[0], X.shape[1], skip + W_x.shape[1])
-            if b is None:
-                torch.bmm(X, W_x.transpose(1, 2), out=A[..., skip:])
-            else:
-                torch.baddbmm(b.unsqueeze(1), X, W_x.transpose(1, 2), out=A[..., skip:])
-            if skip:
-                A[..., :skip] = lead.unsqueeze(1)
-            Cs = A.new_empty(A.shape[0], A.shape[1], cell.hidden_size) if lstm and any(ctx.needs_input_grad) else None
-            Y, C = _loop(cell, A, W_ht, batch_sizes, h0, c0, Cs)
+        keep = c0 is not None and any(ctx.needs_input_grad)
+        A, Y, C, Cs = _forward(cell, batch_sizes, X, W_x, b, W_ht, lead, h0, c0, keep)
         ctx.save_for_backward(X, W_x, W_ht, h0, c0, A, Y, Cs, previous)
-        ctx.cell, ctx.batch_sizes, ctx.has_bias, ctx.skip = cell, batch_sizes, b is not None, skip
-        return Y, (C if lstm else Y.new_empty(0))
+        ctx.cell, ctx.batch_sizes, ctx.has_bias = cell, batch_sizes, b is not None
+        ctx.skip = 0 if lead is None else lead.shape[1]
+        return Y, (C if c0 is not None else Y.new_empty(0))
 
     @staticmethod
     def backward(ctx, gY, gC):
@@ -201,7 +246,7 @@ class PackedFunction(torch.autograd.Function):
         gys = cut(torch.zeros_like(Y) if gY is None else gY)
         dh = torch.zeros_like(h0)  # (D, B, H); the final states' gradients arrive through gY
         W_hT = W_ht.transpose(1, 2)  # (D, G, H)
-        Dz = A.new_empty(D, N, A.shape[2])  # the gradient of each block's pre-activation (A's arrangement)
+        Dz = A.new_empty(D, N, ctx.skip + W_x.shape[1])  # each block's pre-activation's gradient: [lead] + W_x's
         steps = range(len(sizes) - 1, -1, -1)
         if kind == "elman":
             act = (Y > 0).to(Y.dtype) if cell.nonlinearity == "relu" else 1 - Y * Y  # f'(z)
@@ -237,7 +282,7 @@ class PackedFunction(torch.autograd.Function):
         else:
             before = cell.reset == "before"
             R = 0 if before else H
-            r, u, c = A[..., R:R + H], A[..., R + H:R + 2 * H], A[..., -H:]
+            r, u, c = A[..., R:R + H], A[..., R + H:R + 2 * H], Cs  # Cs: h~
             Pu, Pc = (Hp - c) * u * (1 - u), (1 - u) * (1 - c * c)  # gh -> dz_u, dz_c
             Pr = (Hp if before else A[..., :H]) * r * (1 - r)  # d(r's product) -> dz_r
             pus, pcs, prs, rs, us = map(cut, (Pu, Pc, Pr, r, u))
@@ -278,19 +323,25 @@ class PackedFunction(torch.autograd.Function):
 
 def _directions(cells: list, X: Tensor, pack: Packing, states: list):
     """``Y (D, N, H)``, each direction's packed outputs in its own reading order, and the final states (in the
-    caller's row order) for ``X (D, N, F)``, each direction's packed input in its reading order."""
+    caller's row order) for ``X (D, N, F)``, each direction's packed input in its reading order. Without a
+    gradient to keep, the loop is called as it is (no autograd Function around it)."""
     lstm = cells[0].engines().kernel == "lstm"
     weights = [_weights(cell) for cell in cells]
-    W_x, W_ht = torch.stack([w[0] for w in weights]), torch.stack([w[2] for w in weights])
-    b, lead = (None if weights[0][k] is None else torch.stack([w[k] for w in weights]) for k in (1, 3))
-    order = pack.order
-    h0 = torch.stack([s.h if lstm else s for s in states]).index_select(1, order)  # (D, B, H), sorted
-    c0 = torch.stack([s.c for s in states]).index_select(1, order) if lstm else None
-    Y, C = PackedFunction.apply(cells[0], pack.batch_sizes, pack.previous, X, W_x, b, W_ht, lead, h0, c0)
-    back = torch.empty_like(order)
-    back[order] = torch.arange(order.shape[0], device=order.device)
-    H_final = Y.index_select(1, pack.last).index_select(1, back)  # (D, B, H): each row at its own last step
-    return Y, [LSTMState(H_final[d], C[d].index_select(0, back)) if lstm else H_final[d] for d in range(len(cells))]
+    stack = (lambda ts: ts[0].unsqueeze(0)) if len(cells) == 1 else torch.stack  # noqa: E731
+    W_x, W_ht = stack([w[0] for w in weights]), stack([w[2] for w in weights])
+    b, lead = (None if weights[0][k] is None else stack([w[k] for w in weights]) for k in (1, 3))
+    h0 = stack([s.h if lstm else s for s in states]).index_select(1, pack.order)  # (D, B, H), sorted
+    c0 = stack([s.c for s in states]).index_select(1, pack.order) if lstm else None
+    inputs = (X, W_x, b, W_ht, lead, h0, c0)
+    if torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in inputs):
+        Y, C = PackedFunction.apply(cells[0], pack.batch_sizes, pack.previous, *inputs)
+    else:
+        _, Y, C, _ = _forward(cells[0], pack.batch_sizes, *inputs, keep=False)
+    H_final = Y.index_select(1, pack.final)  # (D, B, H): each row at its own last step
+    if not lstm:
+        return Y, list(H_final.unbind(0))
+    C = C.index_select(1, pack.back)
+    return Y, [LSTMState(H_final[d], C[d]) for d in range(len(cells))]
 
 
 def run_packed(cells: list, backward: list[bool], data: Tensor, pack: Packing, states: list):

@@ -18,7 +18,8 @@ from torch.nn.utils.rnn import PackedSequence
 
 from rnnlab.core import Cell, ElmanCell, GRUCell, LSTMCell, LSTMState
 from rnnlab.core.checks import shape_str
-from rnnlab.kernels.dispatch import runs_packed
+from rnnlab.kernels.dispatch import infers_with_torch, runs_packed
+from rnnlab.kernels.fused import torch_packed
 from rnnlab.kernels.packed import of_packed_sequence, run_packed
 from rnnlab.layers import Bidirectional, Recurrent, Stacked
 
@@ -205,8 +206,9 @@ class RNNBase(nn.Module):
         """
         name = type(self).__name__
         packed = isinstance(input, PackedSequence)
-        if packed and self._runs_packed(input):
-            return self._forward_packed(input, hx)
+        engine = self._packed_engine(input) if packed else None
+        if engine is not None:
+            return self._forward_packed(input, hx, engine)
         if packed:
             x, lengths, unbatched = input, None, False
             batch = int(input.batch_sizes[0])
@@ -232,23 +234,37 @@ class RNNBase(nn.Module):
     def _torch_hx(self, parts: list[Tensor]):
         return parts[0]
 
-    def _runs_packed(self, input: PackedSequence) -> bool:
-        """Whether every layer would run on the ``packed`` engine: then the data stays packed throughout."""
-        steps = len(input.batch_sizes)
-        return all(layer.engine == "auto" and runs_packed(layer.cell, input.data, steps)
-                   for layer in self._directions())
+    def _packed_engine(self, input: PackedSequence) -> str | None:
+        """How the layers run a PackedSequence on its own data, all alike: ``torch`` (the inference
+        ``dispatch.infers_with_torch`` gives it), ``packed`` (``dispatch.runs_packed``), or None: the padded
+        path."""
+        steps, layers = len(input.batch_sizes), self._directions()
+        if any(layer.engine != "auto" for layer in layers):
+            return None
+        if all(infers_with_torch(layer.cell, input.data) for layer in layers):
+            return "torch"
+        return "packed" if all(runs_packed(layer.cell, input.data, steps) for layer in layers) else None
 
     def _directions(self) -> list[Recurrent]:
         """The ``Recurrent`` layers in torch's order: layer by layer, forward before backward."""
         return [d for layer in self.stack.layers
                 for d in ((layer.forward_layer, layer.backward_layer) if self.bidirectional else (layer,))]
 
-    def _forward_packed(self, input: PackedSequence, hx):
-        """A PackedSequence run on its own data, layer by layer (``rnnlab.kernels.packed``), with or without a
-        gradient: no padding, no unpacking; the same values and gradients as the padded path."""
+    def _forward_packed(self, input: PackedSequence, hx, engine: str):
+        """A PackedSequence run on its own data, with or without a gradient: no padding, no unpacking; the same
+        values and gradients as the padded path. ``engine``: ``torch``, its fused kernel over every layer in one
+        call, as torch.nn calls it, or ``packed`` (``rnnlab.kernels.packed``), layer by layer."""
         data, B = input.data, int(input.batch_sizes[0])
+        parts = None if hx is None else self._check_hx(hx, B, False)
+        if engine == "torch":
+            if parts is None:
+                shape = (self.num_layers * self.num_directions, B, self.hidden_size)
+                parts = [data.new_zeros(shape) for _ in self._state_labels]
+            data, h_n = torch_packed([d.cell for d in self._directions()], input, self._torch_hx(parts),
+                                     self.num_layers, self.dropout, self.training)
+            return input._replace(data=data), h_n
         pack = of_packed_sequence(input)
-        state = (None,) * self.num_layers if hx is None else self._from_torch_state(self._check_hx(hx, B, False))
+        state = (None,) * self.num_layers if parts is None else self._from_torch_state(parts)
         finals = []
         for k, (layer, layer_state) in enumerate(zip(self.stack.layers, state)):
             pair = (layer.forward_layer, layer.backward_layer) if self.bidirectional else (layer,)
@@ -258,8 +274,7 @@ class RNNBase(nn.Module):
             data, ends = run_packed([d.cell for d in pair], [False, True][: len(pair)],
                                     self.stack.dropout(data) if k > 0 else data, pack, starts)
             finals.append(tuple(ends) if self.bidirectional else ends[0])
-        out = PackedSequence(data, input.batch_sizes, input.sorted_indices, input.unsorted_indices)
-        return out, self._torch_hx(self._to_torch_state(tuple(finals)))
+        return input._replace(data=data), self._torch_hx(self._to_torch_state(tuple(finals)))
 
     _state_labels = ("h_0",)
 
