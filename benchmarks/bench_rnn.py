@@ -351,8 +351,10 @@ def write_markdown(path: Path, result: dict) -> None:
                   "past each length (`rnnlab.kernels.segments`, `fused.held_sequence`). `rnnlab.nn train x` and "
                   "`rnnlab.nn infer x`: the drop-in module (`from_torch`; the chapter's GRU as "
                   "`rnnlab.nn.GRU(reset=\"before\")`) called on a PackedSequence, against torch.nn called on the "
-                  "same PackedSequence (neither pays for packing or padding); on the packed engine it works on the "
-                  "PackedSequence's own data, layer after layer. "
+                  "same PackedSequence (neither pays for packing or padding): training runs the packed engine on "
+                  "the PackedSequence's own data, layer after layer; inference of torch's GRU and the LSTM runs "
+                  "torch's own kernel on it (`dispatch.infers_with_torch`: the same call torch.nn makes, so about "
+                  "1.0x), the Elman RNN and the chapter's GRU the packed engine. "
                   "One random batch of each spread, medians of interleaved repeats; the machine is noisy (+-40% "
                   f"between runs). Measured by `{v.get('command', result['command'])}`.", "", *variable_table(v), ""]
     if "sentiment" in result:
