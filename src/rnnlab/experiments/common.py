@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Callable
 
 from torch import Tensor, nn
-from tqdm.auto import tqdm
 
 from rnnlab.models import make_input, make_stack
 from rnnlab.training.clipping import Clipper
 from rnnlab.training.guards import NonFiniteGuard
 from rnnlab.training.optim import build_optimizer
+from rnnlab.training.progress import progress_bar
 from rnnlab.training.diagnostics import watch
 from rnnlab.viz import format_table, plot_lines
 
@@ -59,7 +59,9 @@ def train_steps(model: nn.Module, batch: Callable[[int], tuple[Tensor, Tensor]],
     opt = build_optimizer(model.parameters(), optimizer, lr, weight_decay, momentum=0.0)
     clipper, guard, trace = Clipper(clip, theta), NonFiniteGuard(patience=None, warn=False), Trace()
     model.train()
-    for step in tqdm(range(steps), desc=desc, leave=False, disable=not desc):
+    bar = progress_bar(steps, desc, "step", disable=not desc, leave=False)
+    for step in range(steps):
+        bar.update()
         x, y = batch(step)
         loss = loss_fn(model(x), y)
         opt.zero_grad(set_to_none=True)
@@ -71,6 +73,7 @@ def train_steps(model: nn.Module, batch: Callable[[int], tuple[Tensor, Tensor]],
             opt.step()
         else:
             opt.zero_grad(set_to_none=True)
+    bar.close()
     trace.non_finite = guard.skipped
     return trace
 

@@ -22,7 +22,6 @@ from typing import Any, Protocol
 
 import torch
 from torch import Tensor, nn
-from tqdm.auto import tqdm
 
 from rnnlab.training.averaging import WeightAverage, non_monotone
 from rnnlab.training.checkpoint import flatten, load_checkpoint, prefixed, save_checkpoint, unflatten
@@ -35,6 +34,7 @@ from rnnlab.training.metrics import MetricsLog, read_records
 from rnnlab.training.optim import (OPTIMIZERS, SCHEDULES, build_optimizer, build_schedule, discriminative,
                                    layer_groups, unfreeze)
 from rnnlab.training.options import Config, option
+from rnnlab.training.progress import progress_bar
 from rnnlab.training.seeding import rng_state, seed_everything, set_rng_state
 
 log = logging.getLogger(__name__)
@@ -342,8 +342,9 @@ class _Trainer:
     def run(self) -> FitResult:
         config, progress = self.config, self.progress
         result = FitResult(self.model, progress, run_dir=self.run_dir)
-        bar = tqdm(total=config.epochs * self.steps_per_epoch, initial=progress.epoch * self.steps_per_epoch
-                   + progress.batch, desc="training", unit="batch", disable=not (config.progress and self.dist.main))
+        bar = progress_bar(config.epochs * self.steps_per_epoch, "training", "batch",
+                           initial=progress.epoch * self.steps_per_epoch + progress.batch,
+                           disable=not (config.progress and self.dist.main))
         start = time.perf_counter() - progress.seconds
         try:
             while progress.epoch < config.epochs:

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from tqdm.auto import tqdm
 
 from rnnlab.data.documents import read_parts
 from rnnlab.data.errors import DataError
 from rnnlab.data.text import tokenize
 from rnnlab.data.vectors import read_vectors
+from rnnlab.training.progress import progress_bar
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ def train_vectors(paths: list[str], out: str | Path, dim: int = 100, window: int
     start = time.perf_counter()
     text = sentences(paths)
     tokens = sum(map(len, text))
-    bar = tqdm(total=epochs, desc="word2vec", unit="epoch", disable=not progress)
+    bar = progress_bar(epochs, "word2vec", "epoch", disable=not progress)
 
     class Epochs(CallbackAny2Vec):
         def on_epoch_end(self, model):

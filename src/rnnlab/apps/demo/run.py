@@ -17,13 +17,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
-from tqdm.auto import tqdm
 
 from rnnlab.core import CELLS
 from rnnlab.layers import Recurrent
 from rnnlab.nn import from_torch
 from rnnlab.training import resolve_device
 from rnnlab.training.options import Config, option
+from rnnlab.training.progress import progress_bar
 from rnnlab.viz import format_table
 
 log = logging.getLogger(__name__)
@@ -157,6 +157,6 @@ def run(config: DemoConfig) -> DemoResult:
     log.info("demo on %s", device)
     generator = torch.Generator().manual_seed(config.seed)
     table1 = [conformance(name, device, generator) for name in CELLS]
-    with tqdm(total=config.steps * len(CELLS), desc="training", disable=not config.progress) as bar:
+    with progress_bar(config.steps * len(CELLS), "training", "step", disable=not config.progress) as bar:
         table2 = [learn(name, config, device, bar) for name in CELLS]
     return DemoResult(table1, table2)
