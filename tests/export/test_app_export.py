@@ -8,7 +8,11 @@ import torch
 
 pytest.importorskip("onnxruntime")
 
-from rnnlab.apps import caption, lm, framelabel, sentiment, tag, translate  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from rnnlab.apps import caption, lm, framelabel, recognize, registered, sentiment, tag, translate  # noqa: E402
+from rnnlab.apps.caption.data import read_image  # noqa: E402
+from rnnlab.apps.recognize.tasks import Alphabet, pad_inputs, transcribe  # noqa: E402
 from rnnlab.apps.tag.app import encoder_of as tag_encoder  # noqa: E402
 from rnnlab.apps.framelabel.tasks import label_videos, video_batch  # noqa: E402
 from rnnlab.cli.main import main  # noqa: E402
@@ -89,22 +93,27 @@ def test_word_language_model_exports_with_its_softmax(softmax, tmp_path):
         state = {f"{n}_in": got[n] for n in side["state"]}
 
 
-def onnx_greedy(stem, side, text):
-    """Translate with the two exported files alone, greedy: what a program outside Python would do."""
-    index = {t: k for k, t in enumerate(side["source_tokens"])}
-    source = torch.tensor([[index.get(w, index["<unk>"]) for w in tokenize(text)]])
-    found = run_onnx(f"{stem}.encoder.onnx", {"source": source, "lengths": torch.tensor([source.shape[1]])})
+def onnx_greedy(stem, side, encoder_inputs, words, limit):
+    """Decode with the two exported files alone, greedy: what a program outside Python would do."""
+    found = run_onnx(f"{stem}.encoder.onnx", encoder_inputs)
     feed = {k: found[k] for k in ("keys", "mask", "summary", "prepared")}
     feed.update({f"{n}_in": found[n] for n in side["state"]})
-    token, words = torch.tensor([side["bos_id"]]), []
-    for _ in range(2 * source.shape[1] + 10):  # translate's own limit
+    token, out = torch.tensor([side["bos_id"]]), []
+    for _ in range(limit):
         got = run_onnx(f"{stem}.decoder.onnx", {"token": token, **feed})
         token = got["log_probs"].argmax(-1)
         if int(token) == side["eos_id"]:
             break
-        words.append(side["target_tokens"][int(token)])
+        out.append(words[int(token)])
         feed.update({f"{n}_in": got[n] for n in side["state"]})
-    return " ".join(words)
+    return " ".join(out)
+
+
+def onnx_translate(stem, side, text):
+    index = {t: k for k, t in enumerate(side["source_tokens"])}
+    source = torch.tensor([[index.get(w, index["<unk>"]) for w in tokenize(text)]])
+    return onnx_greedy(stem, side, {"source": source, "lengths": torch.tensor([source.shape[1]])},
+                       side["target_tokens"], 2 * source.shape[1] + 10)  # translate's own limit
 
 
 @pytest.mark.parametrize("changes", [{}, {"attention": "none", "decoder_cell": "lstm"},
@@ -121,7 +130,7 @@ def test_translation_exports_an_encoder_and_a_decoder_step(changes, tmp_path, ca
     side = json.loads((tmp_path / "mt.json").read_text())
     trained = translate.APP.load(run)
     for text in ("twenty one", "the fifth of may"):
-        assert onnx_greedy(tmp_path / "mt", side, text) == translate.translate(trained, [text])[0].outputs[0]
+        assert onnx_translate(tmp_path / "mt", side, text) == translate.translate(trained, [text])[0].outputs[0]
 
 
 @pytest.mark.parametrize("changes", [{}, {"encoder": "none"}, {"encoder": "gru", "bidirectional": False}],
@@ -171,14 +180,61 @@ def test_tagger_exports_its_scores(changes, tmp_path, capsys):
         torch.testing.assert_close(got["emissions"], trained.model.emissions(*inputs).detach(), atol=1e-4, rtol=1e-4)
 
 
-def test_export_errors_are_one_line(tmp_path, capsys):
+@pytest.mark.parametrize("changes", [{}, {"attention": "additive", "cell": "lstm"}, {"image_as": "input", "layers": 2},
+                                     {"image_as": "input", "attention": "dot", "hidden_size": 8}],
+                         ids=["state-gru", "attention-lstm", "input-2-layers", "input-dot"])
+def test_captioner_exports_and_decodes_as_describe(changes, tmp_path, capsys):
+    run = tmp_path / "pics"
+    caption.train(caption.CaptionConfig(generated_train=40, generated_validation=4, generated_test=4, image_size=32,
+                                        channels=(8,), embedding_dim=8, sheet=0, out=str(run),
+                                        train=replace(QUICK, epochs=2), **{"hidden_size": 16, **changes}))
+    assert main(["export", str(run), "--out", str(tmp_path / "pics.onnx")]) == 0
+    assert "greedy decoding through them writes rnnlab's captions of 4 pictures" in capsys.readouterr().out
+    side = json.loads((tmp_path / "pics.json").read_text())
+    trained = caption.APP.load(run)
+    files = []
+    for k, picture in enumerate(trained.prepared().data.test.images[:3]):
+        files.append(tmp_path / f"picture{k}.png")
+        Image.fromarray(picture.permute(1, 2, 0).numpy()).save(files[-1])
+    expected = caption.describe(trained, files)
+    assert any(expected)
+    for path, want in zip(files, expected):
+        pixels = read_image(path, side["image_size"]).float().div(255).unsqueeze(0)
+        assert onnx_greedy(tmp_path / "pics", side, {"images": pixels}, side["tokens"], 30) == want
+
+
+@pytest.mark.parametrize("changes", [{}, {"encoder": "none"},
+                                     {"encoder": "gru", "bidirectional": False, "skip": False, "time_pools": 1}],
+                         ids=["bilstm", "no-recurrence", "causal-gru"])
+def test_recognizer_exports_and_decodes_as_transcribe(changes, tmp_path, capsys):
+    run = tmp_path / "lines"
+    recognize.train(recognize.RecognizeConfig(sequences=(60, 8, 8), channels=(4, 8), frame_size=8, hidden_size=8,
+                                              layers=1, sheet=0, out=str(run), train=QUICK, **changes))
+    assert main(["export", str(run), "--out", str(tmp_path / "lines.onnx")]) == 0
+    assert "best-path decoding writes rnnlab's transcripts on 4 inputs" in capsys.readouterr().out
+    side = json.loads((tmp_path / "lines.json").read_text())
+    trained = recognize.APP.load(run)
+    inputs = [example.input for example in trained.prepared().data.test][:5]
+    x, lengths = pad_inputs(inputs, "cpu")
+    found = run_onnx(tmp_path / "lines.onnx", {"x": x, "lengths": lengths})
+    got = []
+    for row, n in zip(found["log_probs"], found["steps"].tolist()):
+        path = row[:n].argmax(-1).tolist()
+        ids = [s for k, s in enumerate(path) if s != side["blank"] and (k == 0 or s != path[k - 1])]
+        got.append("".join(side["symbols"][s - 1] for s in ids))
+    assert got == [t[0][0] for t in transcribe(trained.model, inputs, Alphabet(side["symbols"]))]
+
+
+def test_export_errors_are_one_line(tmp_path, capsys, monkeypatch):
     run = tmp_path / "pics"
     caption.train(caption.CaptionConfig(generated_train=20, generated_validation=4, generated_test=4, image_size=32,
                                         channels=(8,), hidden_size=8, embedding_dim=4, sheet=0, out=str(run),
                                         train=QUICK))
+    apps = [replace(app, export=None) if app.name == "caption" else app for app in registered()]
+    monkeypatch.setattr("rnnlab.cli.export.registered", lambda: apps)  # an application without an export
     assert main(["export", str(run), "--out", str(tmp_path / "pics.onnx")]) == 2
-    assert "the caption application has no ONNX export yet (these have: charlm, lm, sentiment, translate, framelabel, " \
-           "tag)" in capsys.readouterr().err
+    assert "the caption application has no ONNX export yet (these have: charlm, lm, sentiment, translate, " \
+           "framelabel, tag, recognize)" in capsys.readouterr().err
     assert main(["export", str(tmp_path / "nothing"), "--out", str(tmp_path / "x.onnx")]) == 2
     assert "not a readable rnnlab checkpoint" in capsys.readouterr().err
 

@@ -17,7 +17,7 @@ from torch import Tensor
 
 from rnnlab.export.onnx_graph import ExportError, build
 
-__all__ = ["ExportError", "check", "onnx", "run_onnx", "save", "zero_state"]
+__all__ = ["ExportError", "check", "decoder_steps", "onnx", "run_onnx", "save", "zero_state"]
 
 
 def _need(*packages: str) -> None:
@@ -37,6 +37,19 @@ def run_onnx(path: str | Path, inputs: dict[str, Tensor]) -> dict[str, Tensor]:
     feed = {name: t.detach().cpu().to(kind(t)).numpy() for name, t in inputs.items()}
     names = [o.name for o in session.get_outputs()]
     return {name: torch.from_numpy(value) for name, value in zip(names, session.run(names, feed))}
+
+
+def decoder_steps(decoder: str | Path, memory: dict[str, Tensor], names: list[str]):
+    """``(step, state)`` for ``rnnlab.decoding``'s searches through an exported decoder step (``onnx_graph.
+    decoder_step``): ``memory``, its encoder's outputs; ``names``, the state's (``h_l0``, ...). The state is the
+    dict of the step's state inputs."""
+    fixed = {k: memory[k] for k in ("keys", "mask", "summary", "prepared")}
+
+    def step(tokens: Tensor, state: dict):
+        got = run_onnx(decoder, {"token": tokens, **fixed, **state})
+        return got["log_probs"], {f"{n}_in": got[n] for n in names}, got["alpha"]
+
+    return step, {f"{n}_in": memory[n] for n in names}
 
 
 def zero_state(path: str | Path, batch: int) -> dict[str, Tensor]:

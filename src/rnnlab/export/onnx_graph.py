@@ -317,6 +317,13 @@ def _squeeze(graph: Graph, x: str, axis: int) -> str:
     return graph.node("Squeeze", [x, graph.const("axis", np.array([axis]))])[0]
 
 
+def _inside(graph: Graph, x: str, lengths: str, axis: int, out: str | None = None) -> str:
+    """``(B, T)`` bool: whether each step of ``x``'s axis ``axis`` is inside its item's ``lengths`` (int64)."""
+    T = graph.node("Gather", [graph.node("Shape", [x])[0], graph.const("axis", np.array(axis))], axis=0)[0]
+    steps = graph.node("Range", [graph.const("zero", np.array(0)), T, graph.const("one", np.array(1))])[0]
+    return graph.node("Less", [_unsqueeze(graph, steps, 0), _unsqueeze(graph, lengths, 1)], [out] if out else 1)[0]
+
+
 def _decoder_state_names(decoder) -> list[str]:
     lstm = isinstance(decoder.rnn.layers[0].cell, LSTMCell)
     return [f"{kind}_l{k}" for k in range(len(decoder.rnn.layers)) for kind in (("h", "c") if lstm else ("h",))]
@@ -329,7 +336,6 @@ def encoder(model):
     ``c_l0`` = 0 for an LSTM, ...)."""
     from onnx import TensorProto, helper
     graph = Graph()
-    decoder = model.decoder
     x = _embedding(graph, model.source_embed, "source")
     lengths = graph.node("Cast", ["lengths"], to=TensorProto.INT32)[0]
     keys, states = stack(graph, model.encoder, x, lengths)
@@ -337,42 +343,86 @@ def encoder(model):
     top = len(_layers(model.encoder)[0]) - 1
     z = [inner for inner, name in states if name.startswith(f"h_l{top}")]
     graph.node("Concat", z, ["summary"], axis=1) if len(z) > 1 else graph.node("Identity", z, ["summary"])
-    S = graph.node("Gather", [graph.node("Shape", ["source"])[0], graph.const("one", np.array(1))], axis=0)[0]
-    steps = graph.node("Range", [graph.const("zero", np.array(0)), S, graph.const("one", np.array(1))])[0]
-    graph.node("Less", [_unsqueeze(graph, steps, 0), _unsqueeze(graph, "lengths", 1)], ["mask"])
+    _inside(graph, "source", "lengths", 1, "mask")
+    _prepare(graph, model.decoder)
+    _bridge(graph, model.decoder)
+    return _model(graph, [helper.make_tensor_value_info("source", TensorProto.INT64, ["batch", "source_time"]),
+                          helper.make_tensor_value_info("lengths", TensorProto.INT64, ["batch"])],
+                  _memory_infos(model.decoder, model.encoder.output_size, "source_time"))
+
+
+def _prepare(graph: Graph, decoder) -> None:
+    """``prepared`` from ``keys``: the attention's projection of them (the keys themselves without attention,
+    or with dot attention)."""
     attention = decoder.attention
     if attention is None or attention.kind == "dot":
         graph.node("Identity", ["keys"], ["prepared"])
-    else:
-        weight = attention.W_k if attention.kind == "additive" else attention.W
-        W = graph.const("W_k", _array(weight.weight).T)
-        prepared = graph.node("MatMul", ["keys", W])[0]
-        if weight.bias is not None:
-            prepared = graph.node("Add", [prepared, graph.const("b_k", _array(weight.bias))])[0]
-        graph.node("Identity", [prepared], ["prepared"])
+        return
+    weight = attention.W_k if attention.kind == "additive" else attention.W
+    prepared = graph.node("MatMul", ["keys", graph.const("W_k", _array(weight.weight).T)])[0]
+    if weight.bias is not None:
+        prepared = graph.node("Add", [prepared, graph.const("b_k", _array(weight.bias))])[0]
+    graph.node("Identity", [prepared], ["prepared"])
+
+
+def _bridge(graph: Graph, decoder) -> None:
+    """The decoder's first state from ``summary``: ``h_l{k} = tanh(W_b z)``, and ``c_l{k} = 0`` (LSTM)."""
     names = _decoder_state_names(decoder)
     for k, bridge in enumerate(decoder.bridge):
         h = graph.node("Tanh", [_linear(graph, "summary", bridge, "bridge")], [f"h_l{k}"])[0]
         if f"c_l{k}" in names:
             graph.node("Mul", [h, graph.const("zero", np.float32(0))], [f"c_l{k}"])
-    C, H = model.encoder.output_size, decoder.combine.out_features
+
+
+def _memory_infos(decoder, C: int, positions: str) -> list:
+    """The outputs an encoder hands one decoder step: ``keys``, ``mask``, ``summary``, ``prepared`` and the
+    decoder's first state, ``positions`` long."""
+    from onnx import TensorProto, helper
+    attention, H = decoder.attention, decoder.combine.out_features
     P = "C" if attention is None or attention.kind == "dot" else ("A" if attention.kind == "additive" else "H")
-    return _model(graph, [helper.make_tensor_value_info("source", TensorProto.INT64, ["batch", "source_time"]),
-                          helper.make_tensor_value_info("lengths", TensorProto.INT64, ["batch"])],
-                  [helper.make_tensor_value_info("keys", TensorProto.FLOAT, ["batch", "source_time", C]),
-                   helper.make_tensor_value_info("mask", TensorProto.BOOL, ["batch", "source_time"]),
-                   helper.make_tensor_value_info("summary", TensorProto.FLOAT, ["batch", C]),
-                   helper.make_tensor_value_info("prepared", TensorProto.FLOAT, ["batch", "source_time", P])] +
-                  [helper.make_tensor_value_info(n, TensorProto.FLOAT, ["batch", H]) for n in names])
+    return [helper.make_tensor_value_info("keys", TensorProto.FLOAT, ["batch", positions, C]),
+            helper.make_tensor_value_info("mask", TensorProto.BOOL, ["batch", positions]),
+            helper.make_tensor_value_info("summary", TensorProto.FLOAT, ["batch", C]),
+            helper.make_tensor_value_info("prepared", TensorProto.FLOAT, ["batch", positions, P])] + \
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, ["batch", H]) for n in _decoder_state_names(decoder)]
 
 
-def decoder_step(model):
-    """One step of a ``Seq2Seq``'s decoder: ``token (B,)`` int64 (``y_{t-1}``; ``<bos>`` first), the state in
-    (``h_l0_in``, ...) and the encoder's ``keys``, ``mask``, ``summary`` and ``prepared``; ``log_probs (B, V)``
-    of ``y_t``, the state after (``h_l0``, ...) and ``alpha (B, S)``, where the step looked, out."""
+def image_encoder(model, size: int):
+    """A ``Captioner``'s encoder: ``images (B, 3, size, size)`` floats in [0, 1] in (the run's ``image_size``);
+    what one decoder step reads out: ``keys (B, cells, C)`` (the CNN's map, cell by cell), ``mask`` (all
+    true), ``summary`` (the image vector z), ``prepared``, and the decoder's first state: bridged from z
+    (``h_l0`` = tanh(W_b z), ...), or after reading ``W_i z`` from zeros (``image_as="input"``)."""
     from onnx import TensorProto, helper
     graph = Graph()
-    decoder = model.decoder
+    decoder, C, side = model.decoder, model.cnn.out_channels, size >> (len(model.cnn.net) // 4)
+    features = _conv_encoder(graph, model.cnn, "images")  # (B, C, h, w)
+    flat = graph.node("Reshape", [features, graph.const("shape", np.array([0, 0, -1]))])[0]  # (B, C, h*w)
+    graph.node("Transpose", [flat], ["keys"], perm=[0, 2, 1])
+    grid = graph.node("Slice", [graph.node("Shape", ["keys"])[0], graph.const("start", np.array([0])),
+                                graph.const("end", np.array([2]))])[0]
+    graph.node("ConstantOfShape", [grid], ["mask"], value=helper.make_tensor("true", TensorProto.BOOL, [1], [True]))
+    z = _grid_vector(graph, features, model.vector, side, side)
+    graph.node("Identity", [z], ["summary"])
+    _prepare(graph, decoder)
+    if model.image_as == "state":
+        _bridge(graph, decoder)
+    else:  # the decoder reads W_i z first, from a zero state
+        x = _unsqueeze(graph, _linear(graph, "summary", model.image_input, "W_i"), 1)  # (B, 1, E)
+        if decoder.attention is None:
+            x = graph.node("Concat", [x, _unsqueeze(graph, "summary", 1)], axis=2)[0]
+        for inner, name in stack(graph, decoder.rnn, x, "")[1]:
+            graph.node("Identity", [inner], [name])
+    return _model(graph, [helper.make_tensor_value_info("images", TensorProto.FLOAT, ["batch", 3, size, size])],
+                  _memory_infos(decoder, C, "cells"))
+
+
+def decoder_step(decoder, C: int):
+    """One step of a ``Decoder`` (a ``Seq2Seq``'s, a ``Captioner``'s) reading a memory of width ``C``:
+    ``token (B,)`` int64 (``y_{t-1}``; ``<bos>`` first), the state in (``h_l0_in``, ...) and the encoder's
+    ``keys``, ``mask``, ``summary`` and ``prepared``; ``log_probs (B, V)`` of ``y_t``, the state after
+    (``h_l0``, ...) and ``alpha (B, S)``, where the step looked, out."""
+    from onnx import TensorProto, helper
+    graph = Graph()
     x = _unsqueeze(graph, _embedding(graph, decoder.embed, "token"), 1)  # (B, 1, E)
     if decoder.attention is None:
         x = graph.node("Concat", [x, _unsqueeze(graph, "summary", 1)], axis=2)[0]
@@ -398,7 +448,7 @@ def decoder_step(model):
     graph.node("LogSoftmax", [_linear(graph, a, decoder.output, "W_o")], ["log_probs"], axis=1)
     for inner, name in states:
         graph.node("Identity", [inner], [name])
-    C, H, V = model.encoder.output_size, decoder.combine.out_features, decoder.output.out_features
+    H, V = decoder.combine.out_features, decoder.output.out_features
     names = [name for _, name in states]
     P = "C" if attention is None or attention.kind == "dot" else ("A" if attention.kind == "additive" else "H")
     inputs = [helper.make_tensor_value_info("token", TensorProto.INT64, ["batch"])]
@@ -445,6 +495,17 @@ def _conv_encoder(graph: Graph, cnn, x: str) -> str:
     return x
 
 
+def _grid_vector(graph: Graph, features: str, vector, height: int, width: int) -> str:
+    """``GridVector``: the ``(B, C, height, width)`` map average-pooled to its grid, flattened, ``relu(W_v .)``."""
+    grid = vector.pool.output_size
+    grid = grid if isinstance(grid, int) else grid[0]
+    if height % grid or width % grid:
+        raise ExportError(f"the CNN's {height} x {width} map does not divide into the {grid} x {grid} grid")
+    k = (height // grid, width // grid)
+    pooled = graph.node("AveragePool", [features], kernel_shape=list(k), strides=list(k))[0]
+    return graph.node("Relu", [_dense(graph, graph.node("Flatten", [pooled], axis=1)[0], vector.W_v)])[0]
+
+
 def frame_labeller(model):
     """A ``FrameLabeller``: ``frames (B, T, C, H, W)`` floats in [0, 1] (or ``features (B, T, D)``) and
     ``lengths (B,)`` int64 in; ``logits (B, T, K)`` and ``probs (B, T, K)`` out."""
@@ -456,13 +517,8 @@ def frame_labeller(model):
         C, H, W = model.frame_shape
         flat = graph.node("Reshape", [name, graph.const("shape", np.array([-1, C, H, W]))])[0]  # (B*T, C, H, W)
         features = _conv_encoder(graph, model.cnn, flat)
-        side, grid = H >> (len(model.cnn.net) // 4), model.vector.pool.output_size
-        grid = grid if isinstance(grid, int) else grid[0]
-        if side % grid or (W >> (len(model.cnn.net) // 4)) % grid:
-            raise ExportError(f"the CNN's {side}-cell map does not divide into the {grid} x {grid} grid")
-        k = side // grid
-        pooled = graph.node("AveragePool", [features], kernel_shape=[k, k], strides=[k, k])[0]
-        v = graph.node("Relu", [_dense(graph, graph.node("Flatten", [pooled], axis=1)[0], model.vector.W_v)])[0]
+        blocks = len(model.cnn.net) // 4
+        v = _grid_vector(graph, features, model.vector, H >> blocks, W >> blocks)
         bt = graph.node("Slice", [graph.node("Shape", [name])[0], graph.const("start", np.array([0])),
                                   graph.const("end", np.array([2]))])[0]
         v = graph.node("Reshape", [v, graph.node("Concat", [bt, graph.const("rest", np.array([-1]))], axis=0)[0]])[0]
@@ -514,3 +570,51 @@ def tagger(model):
               helper.make_tensor_value_info("char_lengths", TensorProto.INT64, ["batch", "time"]),
               helper.make_tensor_value_info("lengths", TensorProto.INT64, ["batch"])]
     return _model(graph, inputs, outputs)
+
+
+def _within(graph: Graph, x: str, lengths: str, axis: int) -> str:
+    """``(B, T)`` float: 1 at the steps of ``x``'s axis ``axis`` inside each item's ``lengths`` (int64), else 0."""
+    from onnx import TensorProto
+    return graph.node("Cast", [_inside(graph, x, lengths, axis)], to=TensorProto.FLOAT)[0]
+
+
+def recognizer(model):
+    """A ``Recognizer``: ``x (B, 1, F, T)`` floats (the app's input, zero past each length) and ``lengths (B,)``
+    int64 (valid columns) in; ``log_probs (B, T', K + 1)``, the CTC scores with the blank first, and ``steps
+    (B,)`` int64, the valid steps of each item, out. Best-path decoding reads them."""
+    from onnx import TensorProto, helper
+    graph = Graph()
+    front = model.front
+    x, lengths = "x", "lengths"
+    for k, (conv, norm, _, _) in enumerate(front.blocks):
+        x = graph.node("Conv", [x, graph.const("conv", _array(conv.weight))], pads=[1, 1, 1, 1],
+                       kernel_shape=list(conv.kernel_size))[0]
+        scale = _array(norm.weight) / np.sqrt(_array(norm.running_var) + norm.eps)  # batch norm, running statistics
+        shift = _array(norm.bias) - _array(norm.running_mean) * scale
+        x = graph.node("Mul", [x, graph.const("bn_scale", scale.reshape(-1, 1, 1).astype(np.float32))])[0]
+        x = graph.node("Add", [x, graph.const("bn_shift", shift.reshape(-1, 1, 1).astype(np.float32))])[0]
+        pool = [2, 2 if k < front.time_pools else 1]
+        x = graph.node("MaxPool", [graph.node("Relu", [x])[0]], kernel_shape=pool, strides=pool)[0]
+        if k < front.time_pools:
+            lengths = graph.node("Div", [lengths, graph.const("two", np.array(2))])[0]
+        inside = _within(graph, x, lengths, 3)  # (B, T_k)
+        x = graph.node("Mul", [x, graph.node("Unsqueeze", [inside, graph.const("axes", np.array([1, 2]))])[0]])[0]
+    width = front.W_v.in_features
+    columns = graph.node("Transpose", [graph.node("Reshape", [x, graph.const("shape", np.array([0, width, -1]))])[0]],
+                         perm=[0, 2, 1])[0]  # (B, T', C * F')
+    v = graph.node("Relu", [_dense(graph, columns, front.W_v)])[0]
+    v = graph.node("Mul", [v, _unsqueeze(graph, _within(graph, columns, lengths, 1), 2)])[0]
+    h = v
+    if model.rnn is not None:
+        positive = graph.node("Max", [lengths, graph.const("one", np.array(1))])[0]
+        h, _ = stack(graph, model.rnn, v, graph.node("Cast", [positive], to=TensorProto.INT32)[0])
+        if model.skip:
+            h = graph.node("Concat", [h, v], axis=2)[0]
+    graph.node("LogSoftmax", [_dense(graph, h, model.W_y)], ["log_probs"], axis=2)
+    graph.node("Identity", [lengths], ["steps"])
+    height = width // front.blocks[-1][0].out_channels << len(front.blocks)
+    return _model(graph, [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 1, height, "time"]),
+                          helper.make_tensor_value_info("lengths", TensorProto.INT64, ["batch"])],
+                  [helper.make_tensor_value_info("log_probs", TensorProto.FLOAT,
+                                                 ["batch", "steps", model.W_y.out_features]),
+                   helper.make_tensor_value_info("steps", TensorProto.INT64, ["batch"])])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,16 +18,20 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file
 
-from rnnlab.apps.caption.data import FORMATS, CaptionData, load_captions, read_image
-from rnnlab.apps.caption.tasks import CaptionTask, caption_scores, describe_images
+from rnnlab.apps.caption.data import FORMATS, CaptionData, generated_pictures, load_captions, read_image
+from rnnlab.apps.caption.tasks import CaptionTask, caption_scores, describe_images, pixels
 from rnnlab.data import DataError, Vocabulary
 from rnnlab.data.captions import as_uint8, image_array
 from rnnlab.data.files import read_picture
 from rnnlab.data.vocab import BOS, EOS, PAD, UNK
+from rnnlab.decoding import greedy
+from rnnlab.export import ExportError, check, decoder_steps, run_onnx, save
+from rnnlab.export.onnx_graph import decoder_step, image_encoder
 from rnnlab.models import ATTENTIONS, CELL_KINDS, IMAGE_AS, Captioner
 from rnnlab.training import TrainConfig
 from rnnlab.training.options import Config, DecodeOptions, encoding_option, engine_option, option, out_option
 from rnnlab.training.runner import App, Prepared, Trained, Verb, evaluate, metrics_table
+from rnnlab.training.tasks import device_of
 from rnnlab.viz import plot_sheet
 from rnnlab.viz.pictures import data_url
 
@@ -202,6 +207,42 @@ def lab_caption(trained: Trained, params: dict) -> dict:
             "words": vocab.decode(found.tokens), "references": references, "attention": attention}
 
 
+@torch.no_grad()
+def export_onnx(trained: Trained, path: Path) -> str:
+    """The CNN encoder and one decoder step as two ONNX files (``STEM.encoder.onnx``, ``STEM.decoder.onnx``;
+    see ``rnnlab.export.onnx_graph.image_encoder`` and ``decoder_step``), with ``STEM.json`` (the words, the
+    special tokens, the state's names, the picture size). Checked: greedy decoding through the files writes
+    the captions ``describe`` writes, on generated pictures."""
+    path = Path(path)
+    stem = path.with_suffix("") if path.suffix == ".onnx" else path
+    model, vocab, size = trained.model, vocab_of(trained), trained.config.image_size
+    encoder_path = save(image_encoder(model, size), stem.with_name(stem.name + ".encoder.onnx"))
+    decoder_path = save(decoder_step(model.decoder, model.cnn.out_channels),
+                        stem.with_name(stem.name + ".decoder.onnx"))
+    model.eval()
+    images = generated_pictures(4, size)
+    memory = run_onnx(encoder_path, {"images": pixels(images, "cpu")})
+    check(encoder_path, memory["keys"], model.encode(pixels(images, device_of(model))).keys, 1e-4)
+    names = [n for n in memory if n[:2] in ("h_", "c_")]
+    step, state = decoder_steps(decoder_path, memory, names)
+    found = greedy(step, state, torch.full((len(images),), vocab.bos_id), vocab.eos_id, 30)
+    expected = describe_images(model, images, vocab)
+    if [h.tokens for h in found] != [h.tokens for h in expected]:
+        raise ExportError(f"{decoder_path}: greedy decoding through the ONNX files wrote other captions than "
+                          f"rnnlab's ({' '.join(vocab.decode(found[0].tokens))!r} against "
+                          f"{' '.join(vocab.decode(expected[0].tokens))!r} for the first picture)")
+    side = stem.with_name(stem.name + ".json")
+    side.write_text(json.dumps({
+        "app": "caption", "tokens": vocab.tokens, "bos_id": vocab.bos_id, "eos_id": vocab.eos_id, "state": names,
+        "image_size": size, "encoder": encoder_path.name, "decoder": decoder_path.name,
+        "pictures": f"RGB, resized to {size} x {size}, (B, 3, {size}, {size}) floats in [0, 1]",
+        "decode": "run the encoder once; feed the decoder <bos>, its state from the encoder (h_l0 -> h_l0_in, "
+                  "...) and keys, mask, summary, prepared; then its own state and the word chosen, until <eos>"},
+        indent=1), encoding="utf-8")
+    return f"{encoder_path} and {decoder_path}: greedy decoding through them writes rnnlab's captions of " \
+           f"{len(images)} pictures; {side} holds the words and how to decode"
+
+
 @dataclass(frozen=True)
 class DescribeOptions(DecodeOptions):
     images: tuple[str, ...] = option((), "a picture file (PNG, JPEG, ...)", positional=True, metavar="IMAGE")
@@ -220,4 +261,5 @@ APP = App(
     verbs=(Verb("eval", "BLEU-1..4, exact match (and attribute accuracy) on the run's test split", evaluate,
                 DecodeOptions),
            Verb("describe", "a caption for each IMAGE", run_describe, DescribeOptions)),
-    lab={"caption": lab_caption})
+    lab={"caption": lab_caption},
+    export=export_onnx)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
+from torch import Tensor
 
 from rnnlab.apps.caption.generated import Scene, generate_scenes
 from rnnlab.data import BadRows, DataError, read_lines, split_items
@@ -36,6 +37,11 @@ def _scenes(scenes: list[Scene], size: int, prefix: str) -> Captioned:
     images = torch.stack([as_uint8(image_array(s.image(), size)) for s in scenes]) if scenes else torch.empty(0)
     return Captioned(images, [[tuple(c.split()) for c in s.captions()] for s in scenes],
                      [f"{prefix}-{k}" for k in range(len(scenes))], scenes)
+
+
+def generated_pictures(n: int, size: int) -> Tensor:
+    """``n`` generated test pictures, uint8 ``(n, 3, size, size)``, the same at each call."""
+    return _scenes(generate_scenes(1, 1, n, seed=0)[2], size, "picture").images
 
 
 def _split_names(path: str | None) -> set[str] | None:

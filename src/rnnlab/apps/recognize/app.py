@@ -9,6 +9,7 @@ folder with prefix beam search when ``--beam`` is above 1.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -17,7 +18,9 @@ import torch
 from rnnlab.apps.recognize.data import FORMATS, Recognition, load_recognition, read_input
 from rnnlab.apps.recognize.tasks import Alphabet, RecognizeTask, pad_inputs, transcribe
 from rnnlab.data import DataError
-from rnnlab.decoding.ctc import collapse
+from rnnlab.decoding.ctc import best_path, collapse
+from rnnlab.export import ExportError, check, run_onnx, save
+from rnnlab.export.onnx_graph import recognizer
 from rnnlab.models import CELL_KINDS, ConvFrontEnd, Recognizer, make_stack
 from rnnlab.training import TrainConfig
 from rnnlab.training.tasks import device_of
@@ -210,6 +213,40 @@ def run_eval(trained: Trained, o: EvalOptions) -> str:
     return metrics_table(metrics) + skipped
 
 
+@torch.no_grad()
+def export_onnx(trained: Trained, path: Path) -> str:
+    """The front-end, the recurrent layers and the CTC scores as ONNX (see ``rnnlab.export.onnx_graph.
+    recognizer``), with ``PATH.json`` beside it (the symbols, the blank, the input the app makes from a file).
+    Checked: the scores equal rnnlab's, and best-path decoding of them writes ``transcribe``'s transcripts, on
+    inputs of several lengths in one padded batch."""
+    model, alphabet, medium = trained.model.eval(), Alphabet(trained.meta["symbols"]), trained.meta["medium"]
+    out = save(recognizer(model), path)
+    height = trained.config.n_mels if medium == "audio" else trained.config.height
+    generator = torch.Generator().manual_seed(0)
+    inputs = [torch.rand(height, columns, generator=generator) for columns in (96, 64, 37, 8)]
+    x, lengths = pad_inputs(inputs, "cpu")
+    found = run_onnx(out, {"x": x, "lengths": lengths})
+    log_probs, steps = model(x.to(device_of(model)), lengths.to(device_of(model)))
+    if not torch.equal(found["steps"], steps.cpu()):
+        raise ExportError(f"{out}: the file counts {found['steps'].tolist()} steps, rnnlab {steps.tolist()}")
+    inside = torch.arange(log_probs.shape[1]) < steps.cpu().unsqueeze(1)
+    check(out, found["log_probs"][inside], log_probs.cpu()[inside], 1e-4)
+    got = [alphabet.decode(ids) for ids in best_path(found["log_probs"], found["steps"])]
+    if got != [t[0][0] for t in transcribe(model, inputs, alphabet)]:
+        raise ExportError(f"{out}: best-path decoding of the file's scores differs from rnnlab's transcripts")
+    side = out.with_suffix(".json")
+    side.write_text(json.dumps({
+        "app": "recognize", "symbols": alphabet.symbols, "blank": 0, "medium": medium, "height": height,
+        "input": (f"a log-mel spectrogram, {height} bands (rnnlab.apps.recognize.data.audio_features) at "
+                  f"{trained.meta.get('rate')} Hz" if medium == "audio" else
+                  f"a line image in grey, {height} rows (rnnlab.apps.recognize.data.read_input)")
+                 + "; a batch zero-padded to its longest, (B, 1, height, columns), with each item's columns",
+        "decode": "best path: each step's likeliest of log_probs[:steps]; merge repeats, drop the blank (id 0); "
+                  "id k is symbols[k - 1]"}, indent=1), encoding="utf-8")
+    return f"{out}: its scores equal rnnlab's and best-path decoding writes rnnlab's transcripts on " \
+           f"{len(inputs)} inputs; {side} holds the symbols and how to make the input"
+
+
 APP = App(
     name="recognize", help="speech and handwriting recognition with CTC: a transcript for a recording or a "
                            "line image",
@@ -220,4 +257,5 @@ APP = App(
                 run_eval, EvalOptions),
            Verb("transcribe", "the transcript of each FILE (with --beam N, the N best with log-probabilities)",
                 run_transcribe, TranscribeOptions)),
-    lab={"example": lab_example})
+    lab={"example": lab_example},
+    export=export_onnx)

@@ -263,7 +263,7 @@ def export_onnx(trained: Trained, path: Path) -> str:
     stem = path.with_suffix("") if path.suffix == ".onnx" else path
     model, (vocab, target_vocab) = trained.model, vocabularies(trained.meta)
     encoder_path = save(encoder(model), stem.with_name(stem.name + ".encoder.onnx"))
-    decoder_path = save(decoder_step(model), stem.with_name(stem.name + ".decoder.onnx"))
+    decoder_path = save(decoder_step(model.decoder, model.encoder.output_size), stem.with_name(stem.name + ".decoder.onnx"))
     model.eval()
     source, lengths = pad_batch([vocab.encode(tokenize(t)) for t in EXAMPLES], vocab.pad_id)
     memory = model.encode(source, lengths)
