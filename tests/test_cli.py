@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 import rnnlab
+from rnnlab.apps import registered
 from rnnlab.cli.main import main
 
 
@@ -95,3 +96,13 @@ def test_flags_are_written_from_the_config_fields(capsys):
     with pytest.raises(SystemExit) as stop:
         main(["caption", "train", "--channels", "8,x"])
     assert stop.value.code == 2 and "expected numbers like 32,64,128; received '8,x'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [[app.name, verb] for app in registered()
+                                     for verb in ("train", *(v.name for v in app.verbs))],
+                         ids=lambda words: " ".join(words))
+def test_every_command_prints_its_help(command, capsys):
+    """Every option's help text formats (argparse reads % in it)."""
+    with pytest.raises(SystemExit) as stop:
+        main([*command, "--help"])
+    assert stop.value.code == 0 and "usage: rnnlab" in capsys.readouterr().out

@@ -13,7 +13,8 @@ from PIL import Image
 
 from rnnlab.apps import recognize
 from rnnlab.apps.recognize.composed import fsdd_recordings, fsdd_splits
-from rnnlab.apps.recognize.generated import generate_lines, render_line, word_splits
+from rnnlab.apps.recognize.generated import (HELD_OUT_FONT, REPORT_FONTS, REPORT_SIZES, TRAINING_FONTS,
+                                             generate_lines, render_line, word_splits)
 from rnnlab.cli.main import main
 from rnnlab.training import TrainConfig
 
@@ -180,6 +181,21 @@ def test_the_generated_default_tests_on_words_training_never_shows(tmp_path):
                                                        hidden_size=32, layers=1, out=str(tmp_path / "run"),
                                                        train=FAST))
     assert set(result.test) >= {"cer", "wer", "sequence_accuracy"} and (tmp_path / "run" / "test-sheet.png").exists()
+    table = result.summary["by_font_size"]  # the report by font and size, the held-out font among them
+    assert list(table) == list(REPORT_FONTS) and HELD_OUT_FONT in table and HELD_OUT_FONT not in TRAINING_FONTS
+    assert all(list(cells) == [str(s) for s in REPORT_SIZES] and all(c >= 0 for c in cells.values())
+               for cells in table.values())
+    assert list(result.summary["hello_world"]) == ["10", "22", "48"]
+    assert "test words by font and size:" in recognize.APP.show(result.summary)
+
+
+def test_training_lines_vary_in_font_and_size_and_report_lines_are_fixed():
+    from rnnlab.apps.recognize.generated import font_size_lines
+    widths = {render_line("minimum", random.Random(seed)).shape[1] for seed in range(12)}
+    assert len(widths) > 4  # fonts (a mono face is wider) and distortions differ from line to line
+    cells = font_size_lines(0, 3)
+    assert set(cells) == {(f, s) for f in REPORT_FONTS for s in REPORT_SIZES}
+    assert [t for _, t in cells[("pillow", 10)]] == [t for _, t in cells[(HELD_OUT_FONT, 48)]]  # the same texts
 
 
 def test_speed_perturbation_moves_the_pitch_of_a_recording():

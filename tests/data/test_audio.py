@@ -9,7 +9,7 @@ import torch
 
 from rnnlab.data import DataError
 from rnnlab.data.audio import (hz_to_mel, log_mel, mel_filterbank, mel_to_hz, normalise, read_wav, resample,
-                               spec_augment)
+                               spec_augment, warp_bands)
 
 
 def write_wav(path, samples, rate=8000, width=2, channels=1):
@@ -115,3 +115,14 @@ def test_normalise_and_spec_augment():
     assert 0 < zero_rows <= 12 and zero_columns <= 20 and masked.shape == features.shape
     assert torch.equal(masked, spec_augment(features, torch.Generator().manual_seed(0)))
     assert not math.isnan(float(masked.sum()))
+
+
+def test_warping_the_bands_moves_a_formant_by_the_factor():
+    """Vocal tract length perturbation: a peak in band 20 moves to band 22 for a factor 1.1, to 18 for 0.9."""
+    features = torch.zeros(40, 5)
+    features[20] = 1.0
+    assert int(warp_bands(features, 1.1)[:, 0].argmax()) == 22
+    assert int(warp_bands(features, 0.9)[:, 0].argmax()) == 18
+    assert torch.equal(warp_bands(features, 1.0), features)
+    warped = spec_augment(features, torch.Generator().manual_seed(0), bands=0, stretches=0, warp=0.2)
+    assert warped.shape == features.shape and not torch.equal(warped, features)

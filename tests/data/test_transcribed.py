@@ -43,13 +43,35 @@ def test_line_images_scale_to_the_height_with_bright_ink(tmp_path):
     paper[5:15, 10:20] = 0  # dark ink on white paper
     Image.fromarray(paper).save(tmp_path / "line.png")
     image = read_line_image(tmp_path / "line.png", 32)
-    assert image.shape == (32, 96) and image.dtype == np.float32
-    assert image[16, 24] > 0.9 and image[2, 80] < 0.1  # inverted: ink bright, paper dark
+    assert image.shape == (32, 32) and image.dtype == np.float32  # cropped to the ink, a margin of 1 pixel
+    assert image[16, 16] > 0.9 and image[0, 0] < 0.1 and image[16, 0] < 0.1  # inverted: ink bright, paper dark
     Image.fromarray(255 - paper).convert("RGB").save(tmp_path / "dark.jpg")
     assert np.abs(read_line_image(tmp_path / "dark.jpg", 32) - image).mean() < 0.05
     (tmp_path / "broken.png").write_bytes(b"\x89PNG not really")
     with pytest.raises(DataError, match="broken.png: is not an image"):
         read_line_image(tmp_path / "broken.png", 32)
+
+
+def test_a_line_reads_the_same_at_any_size_and_place_on_the_page(tmp_path):
+    """Cropped to its ink and scaled: the words at 10, 22 and 48 px, anywhere on a page of any size, give
+    the same picture to within the blur of the small renderings."""
+    from PIL import ImageDraw, ImageFont
+    seen = []
+    for size, page in ((10, (300, 80)), (22, (200, 60)), (48, (900, 400))):
+        picture = Image.new("L", page, 255)
+        ImageDraw.Draw(picture).text((page[0] // 7, page[1] // 3), "hello world", font=ImageFont.load_default(size),
+                                     fill=0)
+        picture.save(tmp_path / f"hello{size}.png")
+        seen.append(read_line_image(tmp_path / f"hello{size}.png", 32))
+    widths = [image.shape[1] for image in seen]
+    assert max(widths) - min(widths) <= 0.15 * max(widths)  # small sizes are hinted a little wider
+    same = [np.asarray(Image.fromarray(image, mode="F").resize((120, 32), Image.BILINEAR)) for image in seen]
+    assert all(np.corrcoef(same[-1].ravel(), other.ravel())[0, 1] > 0.5 for other in same[:-1])
+
+
+def test_a_blank_page_is_scaled_whole(tmp_path):
+    Image.fromarray(np.full((20, 60), 255, np.uint8)).save(tmp_path / "blank.png")
+    assert read_line_image(tmp_path / "blank.png", 32).shape == (32, 96)
 
 
 @pytest.mark.parametrize("gzipped", [False, True])

@@ -137,10 +137,13 @@ def normalise(features: Tensor) -> Tensor:
 
 
 def spec_augment(features: Tensor, generator: torch.Generator, bands: int = 2, band_width: int = 6,
-                 stretches: int = 2, stretch_share: float = 0.05) -> Tensor:
+                 stretches: int = 2, stretch_share: float = 0.05, warp: float = 0.0) -> Tensor:
     """``(F, T)`` with ``bands`` random runs of up to ``band_width`` rows and ``stretches`` runs of up to
-    ``stretch_share`` of the columns set to zero (the mean of normalised features)."""
+    ``stretch_share`` of the columns set to zero (the mean of normalised features); first, with ``warp``, the
+    frequency axis stretched or squeezed by a random factor in ``[1 - warp, 1 + warp]`` (``warp_bands``)."""
     out = features.clone()
+    if warp:
+        out = warp_bands(out, 1 + warp * (2 * float(torch.rand((), generator=generator)) - 1))
     F, T = out.shape
     for size, count, width in ((F, bands, band_width), (T, stretches, max(1, math.floor(stretch_share * T)))):
         for _ in range(count):
@@ -151,3 +154,15 @@ def spec_augment(features: Tensor, generator: torch.Generator, bands: int = 2, b
             else:
                 out[:, start:start + w] = 0
     return out
+
+
+def warp_bands(features: Tensor, factor: float) -> Tensor:
+    """``(F, T)`` with row ``f`` read at ``f / factor`` (linear between rows, the top row past the end): a
+    voice whose formants sit ``factor`` times higher, as a shorter vocal tract puts them (vocal tract length
+    perturbation, Jaitly and Hinton 2013)."""
+    F = features.shape[0]
+    where = (torch.arange(F, dtype=features.dtype, device=features.device) / factor).clamp(max=F - 1)
+    low = where.floor().long()
+    high = (low + 1).clamp(max=F - 1)
+    share = (where - low).unsqueeze(1)
+    return features[low] * (1 - share) + features[high] * share

@@ -14,15 +14,19 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import torch
+from PIL import Image, ImageDraw, ImageFont
 
 from rnnlab.apps.recognize.data import FORMATS, Recognition, load_recognition, read_input
+from rnnlab.apps.recognize.generated import HELD_OUT_FONT, font_size_lines
 from rnnlab.apps.recognize.tasks import Alphabet, RecognizeTask, pad_inputs, transcribe
 from rnnlab.data import DataError
+from rnnlab.data.transcribed import ink_image
 from rnnlab.decoding.ctc import best_path, collapse
 from rnnlab.export import ExportError, check, run_onnx, save
 from rnnlab.export.onnx_graph import recognizer
 from rnnlab.models import CELL_KINDS, ConvFrontEnd, Recognizer, make_stack
 from rnnlab.training import TrainConfig
+from rnnlab.training.error_rates import error_rates
 from rnnlab.training.tasks import device_of
 from rnnlab.training.options import Config, encoding_option, engine_option, option, out_option
 from rnnlab.training.runner import App, Prepared, Trained, Verb, metrics_table
@@ -62,6 +66,8 @@ class RecognizeConfig(Config):
     height: int = option(32, "rows line images are scaled to", group="data")
     augment: bool = option(True, "no SpecAugment (random masked bands and stretches of time on training "
                                  "spectrograms)", flag="--no-augment", group="data")
+    warp: float = option(0.0, "SpecAugment also stretches or squeezes the mel bands by up to this share (0.1: "
+                              "a tenth either way), as another speaker's vocal tract would", group="data")
     channels: tuple[int, ...] = option((16, 32, 64), "front-end widths, a conv block each; each halves the "
                                        "height", group="model")
     time_pools: int = option(2, "front-end blocks that also halve the time axis", group="model")
@@ -90,7 +96,7 @@ class RecognizeConfig(Config):
         self.check_split_sizes()
         self.check_at_least(("layers", "hidden_size", "frame_size", "batch_size", "n_mels", "height", "beam"))
         self.check_at_least(("sheet",), 0)
-        self.check_fractions(("dropout", "perturb"))
+        self.check_fractions(("dropout", "perturb", "warp"))
         self.tuples("sequences", "digits", "channels")
         if len(self.sequences) != 3 or min(self.sequences) < 1:
             raise ValueError(f"sequences must be three positive counts (train, validation, test); received "
@@ -130,18 +136,57 @@ def task(config: RecognizeConfig, prepared: Prepared) -> RecognizeTask:
     data: Recognition = prepared.data
     return RecognizeTask({"train": data.train, "validation": data.validation, "test": data.test},
                          Alphabet(prepared.meta["symbols"]), config.batch_size, config.train.seed,
-                         augment=config.augment and data.medium == "audio", beam=config.beam)
+                         augment=config.augment and data.medium == "audio", beam=config.beam, warp=config.warp)
 
 
 def report(model: Recognizer, config: RecognizeConfig, prepared: Prepared, run_dir: Path) -> dict:
-    """``test-sheet.png``: the first test inputs with their transcripts and, in grey, the truth."""
+    """``test-sheet.png``: the first test inputs with their transcripts and, in grey, the truth; for the
+    generated default, the test words' CER by font and size (``by_font_size``) and what the model reads of
+    "hello world" drawn by Pillow (``hello_world``)."""
     data: Recognition = prepared.data
+    alphabet = Alphabet(prepared.meta["symbols"])
     shown = data.test[:config.sheet]
     if shown:
-        found = transcribe(model, [e.input for e in shown], Alphabet(prepared.meta["symbols"]), config.beam)
+        found = transcribe(model, [e.input for e in shown], alphabet, config.beam)
         plot_strips([e.input.numpy() for e in shown], [f[0][0] for f in found], [e.text for e in shown],
                     run_dir / "test-sheet.png", cmap="magma" if data.medium == "audio" else "gray")
-    return {"medium": data.medium}
+    if config.data is not None:
+        return {"medium": data.medium}
+    return {"medium": data.medium, **fonts_and_sizes(model, alphabet, config)}
+
+
+FONT_SIZE_LINES = 40  # test lines in each font at each size
+
+
+def fonts_and_sizes(model: Recognizer, alphabet: Alphabet, config: RecognizeConfig) -> dict:
+    """The generated test words' CER in each report font at each size (``generated.font_size_lines``; the
+    held-out font never trained on), and the transcript of "hello world" drawn by Pillow in black on white
+    at 10, 22 and 48 px on a larger page, read as any picture file is (``ink_image``)."""
+    cells = font_size_lines(config.split_seed, FONT_SIZE_LINES, config.height)
+    by_font_size: dict[str, dict[str, float]] = {}
+    for (face, size), lines in cells.items():
+        found = transcribe(model, [torch.from_numpy(image) for image, _ in lines], alphabet, config.beam)
+        cer = error_rates([text for _, text in lines], [f[0][0] for f in found])["cer"]
+        by_font_size.setdefault(face, {})[str(size)] = cer
+    hello = {}
+    for size in (10, 22, 48):
+        page = Image.new("L", (12 * size, 3 * size), 255)
+        ImageDraw.Draw(page).text((size, size), "hello world", font=ImageFont.load_default(size), fill=0)
+        hello[str(size)] = transcribe(model, [torch.from_numpy(ink_image(page, config.height))], alphabet)[0][0][0]
+    return {"by_font_size": by_font_size, "held_out_font": HELD_OUT_FONT, "hello_world": hello}
+
+
+def show(summary: dict) -> str:
+    text = "test:\n" + metrics_table(summary["test"])
+    if "by_font_size" in summary:
+        table = summary["by_font_size"]
+        sizes = list(next(iter(table.values())))
+        rows = [f"{'CER %':<16}" + "".join(f"{s + ' px':>8}" for s in sizes)]
+        rows += [f"{face + (' (held out)' if face == summary['held_out_font'] else ''):<16}"
+                 + "".join(f"{100 * cer:8.2f}" for cer in cells.values()) for face, cells in table.items()]
+        hello = ", ".join(f"{size} px: {text!r}" for size, text in summary["hello_world"].items())
+        text += "\n\ntest words by font and size:\n" + "\n".join(rows) + f"\n\n'hello world' read at {hello}"
+    return text
 
 
 @dataclass(frozen=True)
@@ -252,7 +297,7 @@ APP = App(
                            "line image",
     description="Train a CRNN (convolutional front-end, bidirectional RNN, CTC) on speech or line images, "
                 "evaluate it, transcribe files.",
-    config=RecognizeConfig, prepare=prepare, build_model=build_model, task=task, report=report,
+    config=RecognizeConfig, prepare=prepare, build_model=build_model, task=task, report=report, show=show,
     verbs=(Verb("eval", "character and word error rates and sequence accuracy on the test split or a folder",
                 run_eval, EvalOptions),
            Verb("transcribe", "the transcript of each FILE (with --beam N, the N best with log-probabilities)",

@@ -1,42 +1,74 @@
-"""The embedded default: lines of English words rendered with Pillow's bundled font, distorted like handwriting.
+"""The embedded default: lines of English words rendered in several fonts and sizes, distorted like a scan.
 
 Words come from the embedded word list (``rnnlab.data.english_words``), split
 once into training, validation and test words that never overlap: a test line
 holds only words the model never saw, so only a reader of characters scores.
-Each line is drawn in a random size and grey, sheared and slightly rotated,
-blurred, scaled to a fixed height and given pixel noise.
+Each line is drawn in one of the training fonts (Pillow's own, and the DejaVu
+Sans, Serif and Mono and Computer Modern faces that matplotlib ships, some
+bold, oblique or italic) at a size from 9 to 56 pixels, in a grey on a
+lighter paper, some strokes thickened; then narrowed or widened, sheared,
+slightly rotated, blurred in proportion to the size, cropped to its ink and
+scaled to a fixed height (``ink_image``, as every picture read is), and given
+pixel noise. ``HELD_OUT_FONT`` (STIX, a
+Times-like serif) is never trained on: ``font_size_lines`` draws test words in
+it and in each training font at fixed sizes, for the report by font and size.
 """
 
 from __future__ import annotations
 
+import math
 import random
 from functools import lru_cache
+from pathlib import Path
 
+import matplotlib
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from rnnlab.data import english_words, split_items
 from rnnlab.data.transcribed import ink_image
 
+FONT_FILES = {"pillow": None, "sans": "DejaVuSans.ttf", "sans-bold": "DejaVuSans-Bold.ttf",
+              "sans-oblique": "DejaVuSans-Oblique.ttf", "serif": "DejaVuSerif.ttf", "serif-bold": "DejaVuSerif-Bold.ttf",
+              "serif-italic": "DejaVuSerif-Italic.ttf", "mono": "DejaVuSansMono.ttf", "mono-bold": "DejaVuSansMono-Bold.ttf",
+              "cm-serif": "cmr10.ttf", "cm-serif-bold": "cmb10.ttf", "cm-sans": "cmss10.ttf", "cm-mono": "cmtt10.ttf",
+              "stix": "STIXGeneral.ttf"}
+HELD_OUT_FONT = "stix"
+TRAINING_FONTS = tuple(name for name in FONT_FILES if name != HELD_OUT_FONT)
+SIZES = (9, 56)  # pixels, drawn log-uniformly
+REPORT_FONTS = ("pillow", "sans", "serif", "mono", HELD_OUT_FONT)
+REPORT_SIZES = (10, 16, 22, 32, 48)
+
 
 @lru_cache(maxsize=None)
-def font(size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.load_default(size=size)
+def font(name: str, size: int) -> ImageFont.FreeTypeFont:
+    """A TrueType face by ``FONT_FILES`` name: Pillow's own, or one of the fonts matplotlib ships."""
+    if FONT_FILES[name] is None:
+        return ImageFont.load_default(size=size)
+    return ImageFont.truetype(str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / FONT_FILES[name]), size)
 
 
-def render_line(text: str, rng: random.Random, height: int = 32) -> np.ndarray:
-    """``(height, W)`` float32 ink image of ``text``."""
-    face = font(rng.randint(18, 26))
-    left, top, right, bottom = face.getbbox(text)
-    margin = rng.randint(2, 8)
-    picture = Image.new("L", (right - left + 2 * margin + 8, 40), 255)
-    ImageDraw.Draw(picture).text((margin + 4 - left, 20 + rng.randint(-2, 2)), text, font=face,
-                                 fill=rng.randint(0, 90), anchor="lm")
-    shear = rng.uniform(-0.35, 0.35)
-    picture = picture.transform(picture.size, Image.AFFINE, (1, shear, -shear * 20, 0, 1, 0), Image.BILINEAR,
-                                fillcolor=255)
-    picture = picture.rotate(rng.uniform(-2.5, 2.5), Image.BILINEAR, fillcolor=255)
-    picture = picture.filter(ImageFilter.GaussianBlur(rng.uniform(0.0, 1.0)))
+def render_line(text: str, rng: random.Random, height: int = 32, face: str | None = None,
+                size: int | None = None) -> np.ndarray:
+    """``(height, W)`` float32 ink image of ``text``, in ``face`` at ``size`` pixels (by default drawn from the
+    training fonts and ``SIZES``)."""
+    face = rng.choice(TRAINING_FONTS) if face is None else face
+    size = round(math.exp(rng.uniform(*map(math.log, SIZES)))) if size is None else size
+    typeface = font(face, size)
+    left, top, right, bottom = typeface.getbbox(text)
+    pad = size
+    paper = rng.randint(170, 255)
+    picture = Image.new("L", (right - left + 2 * pad, bottom - top + 2 * pad), paper)
+    stroke = 1 if size >= 20 and rng.random() < 0.2 else 0
+    ink = rng.randint(0, paper - 90)
+    ImageDraw.Draw(picture).text((pad - left, pad - top + rng.randint(-2, 2)), text, font=typeface, fill=ink,
+                                 stroke_width=stroke, stroke_fill=ink)
+    picture = picture.resize((max(1, round(picture.width * rng.uniform(0.8, 1.2))), picture.height), Image.BILINEAR)
+    shear, middle = rng.uniform(-0.3, 0.3), picture.height / 2
+    picture = picture.transform(picture.size, Image.AFFINE, (1, shear, -shear * middle, 0, 1, 0), Image.BILINEAR,
+                                fillcolor=paper)
+    picture = picture.rotate(rng.uniform(-2.0, 2.0), Image.BILINEAR, fillcolor=paper)
+    picture = picture.filter(ImageFilter.GaussianBlur(rng.uniform(0.0, size / 25)))
     image = ink_image(picture, height)
     noise = np.random.default_rng(rng.getrandbits(32)).normal(0, rng.uniform(0.0, 0.08), image.shape)
     return np.clip(image + noise, 0, 1).astype(np.float32)
@@ -61,3 +93,14 @@ def generate_lines(counts: tuple[int, int, int], seed: int, height: int = 32,
             lines.append((render_line(text, rng, height), text))
         splits.append(lines)
     return splits
+
+
+def font_size_lines(seed: int, lines: int, height: int = 32, words_a_line: tuple[int, int] = (1, 3)
+                    ) -> dict[tuple[str, int], list[tuple[np.ndarray, str]]]:
+    """Test lines of the test words in each of ``REPORT_FONTS`` at each of ``REPORT_SIZES`` (the same texts in
+    every cell), for a report of the error rates by font and size."""
+    rng = random.Random(seed + 1)
+    words = word_splits(seed)[2]
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(*words_a_line))) for _ in range(lines)]
+    return {(face, size): [(render_line(text, rng, height, face, size), text) for text in texts]
+            for face in REPORT_FONTS for size in REPORT_SIZES}

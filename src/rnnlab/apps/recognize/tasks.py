@@ -58,19 +58,20 @@ def transcribe(model: nn.Module, inputs: list[Tensor], alphabet: Alphabet, beam:
 
 
 class RecognizeTask(BucketTask):
-    """Inputs in batches of similar length; SpecAugment masks on training spectrograms when ``augment``; a
-    split's metrics are the CTC loss a symbol, CER, WER and sequence accuracy."""
+    """Inputs in batches of similar length; SpecAugment masks on training spectrograms when ``augment`` (the
+    bands warped by up to ``warp`` first); a split's metrics are the CTC loss a symbol, CER, WER and sequence
+    accuracy."""
 
     def __init__(self, splits: dict[str, list[Example]], alphabet: Alphabet, batch_size: int, seed: int,
-                 augment: bool = False, beam: int = 1) -> None:
+                 augment: bool = False, beam: int = 1, warp: float = 0.0) -> None:
         self.splits, self.alphabet, self.batch_size, self.seed = splits, alphabet, batch_size, seed
-        self.augment, self.beam = augment, beam
+        self.augment, self.beam, self.warp = augment, beam, warp
         self.lengths = [e.input.shape[1] for e in splits["train"]]
 
     def _loss(self, model: nn.Module, examples: list[Example], augment: torch.Generator | None = None
               ) -> tuple[Tensor, int]:
         device = device_of(model)
-        inputs = [e.input if augment is None else spec_augment(e.input, augment) for e in examples]
+        inputs = [e.input if augment is None else spec_augment(e.input, augment, warp=self.warp) for e in examples]
         targets, target_lengths = pad_batch([self.alphabet.encode(e.text) for e in examples])
         loss = model.loss(*pad_inputs(inputs, device), targets.to(device), target_lengths.to(device))
         return loss, int(target_lengths.sum())
