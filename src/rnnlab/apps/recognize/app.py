@@ -89,7 +89,7 @@ class RecognizeConfig(Config):
     encoding: str = encoding_option()
     out: str | None = out_option("recognize")
     train: TrainConfig = field(default_factory=lambda: TrainConfig(
-        epochs=6, lr=2e-3, schedule="cosine", monitor="cer", monitor_mode="min", clip_threshold=5.0))
+        epochs=10, lr=2e-3, schedule="cosine", monitor="cer", monitor_mode="min", clip_threshold=5.0))
 
     def __post_init__(self) -> None:
         self.check_choices()

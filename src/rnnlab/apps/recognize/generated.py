@@ -5,7 +5,7 @@ once into training, validation and test words that never overlap: a test line
 holds only words the model never saw, so only a reader of characters scores.
 Each line is drawn in one of the training fonts (Pillow's own, and the DejaVu
 Sans, Serif and Mono and Computer Modern faces that matplotlib ships, some
-bold, oblique or italic) at a size from 9 to 56 pixels, in a grey on a
+bold, oblique or italic) at a size from 8 to 48 pixels, in a grey on a
 lighter paper, some strokes thickened; then narrowed or widened, sheared,
 slightly rotated, blurred in proportion to the size, cropped to its ink and
 scaled to a fixed height (``ink_image``, as every picture read is), and given
@@ -35,7 +35,7 @@ FONT_FILES = {"pillow": None, "sans": "DejaVuSans.ttf", "sans-bold": "DejaVuSans
               "stix": "STIXGeneral.ttf"}
 HELD_OUT_FONT = "stix"
 TRAINING_FONTS = tuple(name for name in FONT_FILES if name != HELD_OUT_FONT)
-SIZES = (9, 56)  # pixels, drawn log-uniformly
+SIZES = (8, 48)  # pixels, drawn log-uniformly (larger text is only scaled down)
 REPORT_FONTS = ("pillow", "sans", "serif", "mono", HELD_OUT_FONT)
 REPORT_SIZES = (10, 16, 22, 32, 48)
 
