@@ -230,3 +230,8 @@ def test_mnist_digit_strings_train_and_test_on_different_writers(tmp_path):
                                                        channels=(8, 16), frame_size=32, hidden_size=32, layers=1,
                                                        out=str(tmp_path / "run"), train=FAST))
     assert result.medium == "image" and set(recognize.load(tmp_path / "run").meta["symbols"]) == set("0123456789")
+
+
+def test_a_warp_outside_zero_to_one_is_one_clear_error(capsys):
+    assert main(["recognize", "train", "--warp", "1.5"]) == 2
+    assert "warp must be in [0, 1); received 1.5" in capsys.readouterr().err
