@@ -125,8 +125,10 @@ def choose_engine(engine: str, cell, x: Tensor, lengths: Tensor | None = None) -
         return "torch"  # cuDNN; the hand kernels' time loop is launch-bound on a GPU
     if x.dim() == 3 and x.shape[1] == 1 and not _wants_grad(cell, x):
         return "bptt"  # one step without a gradient: a few operations beat a fused call's set-up
-    if runs.fused == "lstm":  # oneDNN is the fastest float32 LSTM, and runs autocast's bfloat16 itself
-        return "torch" if x.dtype == torch.float32 or torch.is_autocast_enabled(x.device.type) else "bptt"
+    if runs.fused == "lstm":  # oneDNN is the fastest float32 LSTM, and runs autocast's bfloat16 where the CPU can
+        bf16 = torch.is_autocast_enabled(x.device.type) and torch.ops.mkldnn._is_mkldnn_bf16_supported()
+        return "torch" if x.dtype == torch.float32 and not torch.is_autocast_enabled(x.device.type) or bf16 \
+            else "bptt"
     return "bptt" if _wants_grad(cell, x) else "torch"  # Elman, torch's GRU: hand BPTT trains faster, torch infers faster
 
 
