@@ -4,7 +4,7 @@
 
 ``default``: the embedded rendered text lines, exactly as ``rnnlab recognize
 train``; its test lines hold only words training never showed. ``fsdd``:
-connected-digit utterances composed from ``../shared/data/fsdd`` recordings,
+connected-digit utterances composed from ``../shared/data/fsdd`` recordings (one speaker an utterance),
 tested on the data set's own test recordings (index 0-4); ``fsdd-NAME``: every
 recording of speaker NAME held out; ``fsdd-warp-NAME``: the same with the mel bands warped by up to 10% in
 training (``--warp 0.1``). ``mnist``: digit strings from the
@@ -89,6 +89,8 @@ def write_markdown(records: list[dict]) -> None:
         if speakers:
             lines += ["", f"{label}: mean CER {100 * sum(speakers) / len(speakers):.2f}% over {len(speakers)} "
                           f"speakers, worst {100 * max(speakers):.2f}% (targets: mean <= 8%, every speaker <= 15%)."]
+    lines += ["", "Each composed FSDD utterance is said by one speaker; the `fsdd-none`, `fsdd-warp-*` and "
+                  "`fsdd-george-perturb` rows were measured when an utterance mixed speakers."]
     for name, r in latest.items():
         if "by_font_size" in r:
             sizes = list(next(iter(r["by_font_size"].values())))

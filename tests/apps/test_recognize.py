@@ -3,6 +3,7 @@ generated default, and FSDD and MNIST when ../shared/data has them."""
 
 import json
 import random
+import string
 import wave
 from dataclasses import replace
 from pathlib import Path
@@ -189,6 +190,14 @@ def test_the_generated_default_tests_on_words_training_never_shows(tmp_path):
     assert "test words by font and size:" in recognize.APP.show(result.summary)
 
 
+def test_every_font_draws_every_letter():
+    # a face without Latin glyphs draws nothing, or the same box for every letter
+    from rnnlab.apps.recognize.generated import FONT_FILES, font
+    for face in FONT_FILES:
+        glyphs = {bytes(font(face, 24).getmask(letter)) for letter in string.ascii_lowercase}
+        assert len(glyphs) == 26 and all(any(g) for g in glyphs), face
+
+
 def test_training_lines_vary_in_font_and_size_and_report_lines_are_fixed():
     from rnnlab.apps.recognize.generated import font_size_lines
     widths = {render_line("minimum", random.Random(seed)).shape[1] for seed in range(12)}
@@ -203,11 +212,26 @@ def test_speed_perturbation_moves_the_pitch_of_a_recording():
     from rnnlab.apps.recognize.composed import connected_digits
     from rnnlab.data.audio import log_mel
 
-    recording = [(torch.from_numpy(np.sin(2 * np.pi * 1000 * np.arange(4000) / 8000)).float(), "1")]
-    plain = connected_digits(recording, 1, (1, 1), 8000, random.Random(0))[0][0]
-    faster = connected_digits(recording, 1, (1, 1), 8000, random.Random(0), speed=0.3)[0][0]
-    peak = [int(log_mel(u, 8000).mean(1).argmax()) for u in (plain, faster)]
-    assert peak[0] != peak[1]
+    recording = [(torch.from_numpy(np.sin(2 * np.pi * 1000 * np.arange(4000) / 8000)).float(), "1", "a")]
+    def peak(speed, seed):
+        utterance = connected_digits(recording, 1, (1, 1), 8000, random.Random(seed), speed=speed)[0][0]
+        return int(log_mel(utterance, 8000).mean(1).argmax())
+
+    plain = {peak(0.0, seed) for seed in range(6)}
+    played = {peak(0.3, seed) for seed in range(6)}
+    assert len(plain) == 1 and len(played - plain) >= 2
+
+
+def test_a_connected_digit_utterance_is_said_by_one_speaker():
+    import torch
+    from rnnlab.apps.recognize.composed import connected_digits
+
+    # speaker a says only ones, speaker b only twos: a mixed utterance would hold both
+    recordings = [(torch.ones(400), "1", "a"), (torch.ones(400), "1", "a"), (torch.ones(400), "2", "b")]
+    texts = [text for _, text in connected_digits(recordings, 200, (3, 5), 8000, random.Random(0))]
+    assert all(set(text) in ({"1"}, {"2"}) for text in texts)
+    ones = sum(text[0] == "1" for text in texts)
+    assert 100 < ones < 170  # speakers drawn in proportion to their recordings (2 of 3)
 
 
 @pytest.mark.skipif(not (SHARED / "fsdd" / "recordings").is_dir(), reason="../shared/data/fsdd is absent")

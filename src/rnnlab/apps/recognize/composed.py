@@ -1,8 +1,8 @@
 """Sequences composed from real single-digit data: FSDD connected-digit utterances and MNIST digit strings.
 
 - FSDD (Free Spoken Digit Dataset, ``recordings/{digit}_{speaker}_{index}.wav``):
-  3-7 recordings joined with random silence between them, each at a random
-  gain, over a faint noise floor, like the TIDIGITS task. Its own split puts
+  3-7 recordings of one speaker joined with random silence between them, each
+  at a random gain, over a faint noise floor, like the TIDIGITS task. Its own split puts
   recordings 0-4 of every speaker and digit in the test set;
   ``held_out_speaker`` puts every recording of one speaker there instead.
 - MNIST (IDX files): 4-8 digit images side by side with random spacing (or
@@ -78,27 +78,32 @@ def fsdd_splits(recordings: list[Recording], held_out_speaker: str | None, valid
     return train, valid, test
 
 
-def read_recordings(recordings: list[Recording], rate: int) -> list[tuple[Tensor, str]]:
-    """Each recording at ``rate`` Hz, scaled to a peak of 1, with its digit."""
+def read_recordings(recordings: list[Recording], rate: int) -> list[tuple[Tensor, str, str]]:
+    """Each recording at ``rate`` Hz, scaled to a peak of 1, with its digit and speaker."""
     out = []
     for r in recordings:
         samples, own = read_wav(r.path)
         samples = resample(samples, own, rate)
-        out.append((samples / samples.abs().max(), r.digit))
+        out.append((samples / samples.abs().max(), r.digit, r.speaker))
     return out
 
 
-def connected_digits(recordings: list[tuple[Tensor, str]], n: int, digits: tuple[int, int], rate: int,
+def connected_digits(recordings: list[tuple[Tensor, str, str]], n: int, digits: tuple[int, int], rate: int,
                      rng: random.Random, speed: float = 0.0) -> list[tuple[Tensor, str]]:
-    """``n`` utterances ``(samples, "4071")`` of ``digits`` (shortest, longest) recordings each.
+    """``n`` utterances ``(samples, "4071")`` of ``digits`` (shortest, longest) recordings each, every
+    utterance by one speaker (a speaker is drawn in proportion to their recordings), as a person says a number.
 
     ``speed``: each recording is played up to this much faster or slower
     (speed perturbation, Ko et al. 2015: 0.1 is 0.9-1.1x), which moves its
     pitch and formants the way another speaker's would.
     """
+    by_speaker: dict[str, list[tuple[Tensor, str]]] = {}
+    for samples, digit, speaker in recordings:
+        by_speaker.setdefault(speaker, []).append((samples, digit))
     out = []
     for _ in range(n):
-        chosen = [rng.choice(recordings) for _ in range(rng.randint(*digits))]
+        own = by_speaker[rng.choice(recordings)[2]]
+        chosen = [rng.choice(own) for _ in range(rng.randint(*digits))]
         pieces = [torch.zeros(int(rate * rng.uniform(0.05, 0.3)))]
         for samples, _ in chosen:
             if speed:
