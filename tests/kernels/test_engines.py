@@ -186,6 +186,16 @@ def test_held_sequence_equals_the_reference_loop(spec, grad):
         torch.testing.assert_close(a, b, atol=2e-6, rtol=1e-5)
 
 
+@pytest.mark.parametrize("supported", [True, False])
+def test_autocast_bfloat16_lstm_runs_on_onednn_only_where_the_cpu_has_it(monkeypatch, supported):
+    from rnnlab.kernels import dispatch
+    monkeypatch.setattr(dispatch, "cpu_bf16", lambda: supported)
+    lstm = SPECS[2].make(F, H)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert choose_engine("auto", lstm, torch.zeros(2, 5, F)) == ("torch" if supported else "bptt")
+    assert choose_engine("auto", lstm, torch.zeros(2, 5, F)) == "torch"  # float32 without autocast: oneDNN
+
+
 def test_engine_choice_and_errors():
     chapter_gru = SPECS[3].make(F, H)
     assert choose_engine("auto", chapter_gru, torch.zeros(1)) == "bptt"

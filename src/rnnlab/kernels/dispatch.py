@@ -100,6 +100,11 @@ def infers_with_torch(cell, data: Tensor) -> bool:
     return cell.engines().fused in ("gru", "lstm") and not _wants_grad(cell, data)
 
 
+def cpu_bf16() -> bool:
+    """Whether oneDNN runs bfloat16 on this CPU (without AVX-512 its LSTM refuses it)."""
+    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+
+
 def choose_engine(engine: str, cell, x: Tensor, lengths: Tensor | None = None) -> str:
     """Resolve ``auto`` to the fastest engine for the cell, device, gradient and lengths; check any other.
 
@@ -126,9 +131,8 @@ def choose_engine(engine: str, cell, x: Tensor, lengths: Tensor | None = None) -
     if x.dim() == 3 and x.shape[1] == 1 and not _wants_grad(cell, x):
         return "bptt"  # one step without a gradient: a few operations beat a fused call's set-up
     if runs.fused == "lstm":  # oneDNN is the fastest float32 LSTM, and runs autocast's bfloat16 where the CPU can
-        bf16 = torch.is_autocast_enabled(x.device.type) and torch.ops.mkldnn._is_mkldnn_bf16_supported()
-        return "torch" if x.dtype == torch.float32 and not torch.is_autocast_enabled(x.device.type) or bf16 \
-            else "bptt"
+        fused_runs = cpu_bf16() if torch.is_autocast_enabled(x.device.type) else x.dtype == torch.float32
+        return "torch" if fused_runs else "bptt"
     return "bptt" if _wants_grad(cell, x) else "torch"  # Elman, torch's GRU: hand BPTT trains faster, torch infers faster
 
 
